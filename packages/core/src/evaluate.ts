@@ -1,0 +1,240 @@
+import { lowerState } from './ema.js';
+import { BINARY_KERNELS, UNARY_KERNELS, elu, whereKernel } from './ir/kernels.js';
+import { type Node, ShapeError, describe, topoSort } from './ir/node.js';
+import { isBinaryOp, isCompareOp, isUnaryOp } from './ir/ops.js';
+import { ROLES, type Role, type Roles, formatRoles, minusRoles } from './ir/roles.js';
+
+export type RoleSizes = Record<Role, number>;
+
+/**
+ * A float64 tensor over a set of roles. `data` is laid out batch-major over the roles it
+ * spans (batch, class, spatial order; spatial flattened), like NCHW with missing axes dropped.
+ */
+export interface Tensor {
+  readonly roles: Roles;
+  readonly sizes: RoleSizes;
+  readonly data: Float64Array;
+}
+
+/**
+ * A value for an input or state: a number for a scalar, or data with its shape. The shape
+ * lists batch, class, then the spatial dims (any number, flattened), keeping only the roles
+ * the input spans: a prediction is [N, C, H, W], per-class weights are [C].
+ */
+export type TensorValue = number | { readonly shape: readonly number[]; readonly data: ArrayLike<number> } | Tensor;
+
+export interface Environment {
+  readonly inputs?: Readonly<Record<string, TensorValue>>;
+  readonly params?: Readonly<Record<string, number>>;
+  readonly state?: Readonly<Record<string, TensorValue>>;
+  /** Sizes of roles no input spans (default 1). */
+  readonly sizes?: Partial<RoleSizes>;
+  /** Accept NaN or Inf in inputs (default: a clear error). */
+  readonly allowNonFinite?: boolean;
+}
+
+export interface Evaluation {
+  /** The value of each root, in order. */
+  readonly values: Tensor[];
+  /** The value of the first root. */
+  readonly value: Tensor;
+  /** Every state slot after this step (ema terms); pass it back as `state` next step. */
+  readonly nextState: Record<string, Tensor>;
+}
+
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** The float64 reference interpreter: the oracle every backend is tested against. */
+export function evaluate(roots: Node | readonly Node[], env: Environment = {}): Evaluation {
+  const list = Array.isArray(roots) ? (roots as readonly Node[]) : [roots as Node];
+  const { roots: lowered, slots } = lowerState(list);
+  const nextNodes = slots.map((s) => s.next);
+  const order = topoSort([...lowered, ...nextNodes]);
+  const sizes = inferSizes(order, env);
+  const values = new Map<Node, Tensor>();
+  for (const node of order) values.set(node, evaluateNode(node, node.args.map((a) => values.get(a)!), sizes, env));
+  const nextState: Record<string, Tensor> = {};
+  slots.forEach((s, i) => {
+    nextState[s.name] = values.get(nextNodes[i]!)!;
+  });
+  const out = lowered.map((r) => values.get(r)!);
+  return { values: out, value: out[0]!, nextState };
+}
+
+/** The value of a scalar expression as a number. */
+export function evaluateScalar(root: Node, env: Environment = {}): number {
+  const { value } = evaluate(root, env);
+  if (value.roles.length > 0) throw new ShapeError(`expected a scalar expression, got one spanning ${formatRoles(value.roles)}`);
+  return value.data[0]!;
+}
+
+const count = (roles: Roles, sizes: RoleSizes): number => roles.reduce((n, r) => n * sizes[r], 1);
+
+/** Strides of a tensor over `roles`, indexed by role (0 for roles it does not span). */
+function strides(roles: Roles, sizes: RoleSizes): RoleSizes {
+  const s: RoleSizes = { batch: 0, class: 0, spatial: 0 };
+  let stride = 1;
+  for (let i = roles.length - 1; i >= 0; i--) {
+    s[roles[i]!] = stride;
+    stride *= sizes[roles[i]!];
+  }
+  return s;
+}
+
+/** Calls f(outIndex, argIndices) for every element of a tensor over `roles`. */
+function forEachIndex(roles: Roles, sizes: RoleSizes, args: readonly Tensor[], f: (i: number, at: number[]) => void): void {
+  const argStrides = args.map((a) => strides(a.roles, sizes));
+  const [nb, nc, ns] = ROLES.map((r) => (roles.includes(r) ? sizes[r] : 1)) as [number, number, number];
+  const at = args.map(() => 0);
+  let i = 0;
+  for (let b = 0; b < nb; b++)
+    for (let c = 0; c < nc; c++)
+      for (let s = 0; s < ns; s++) {
+        for (let k = 0; k < args.length; k++) {
+          const st = argStrides[k]!;
+          at[k] = b * st.batch + c * st.class + s * st.spatial;
+        }
+        f(i++, at);
+      }
+}
+
+function elementwise(node: Node, args: readonly Tensor[], sizes: RoleSizes, kernel: (...xs: number[]) => number): Tensor {
+  const data = new Float64Array(count(node.roles, sizes));
+  const xs = args.map(() => 0);
+  forEachIndex(node.roles, sizes, args, (i, at) => {
+    for (let k = 0; k < args.length; k++) xs[k] = args[k]!.data[at[k]!]!;
+    data[i] = kernel(...xs);
+  });
+  return { roles: node.roles, sizes, data };
+}
+
+function evaluateNode(node: Node, args: readonly Tensor[], sizes: RoleSizes, env: Environment): Tensor {
+  const scalar = (v: number): Tensor => ({ roles: [], sizes, data: Float64Array.of(v) });
+  const { op } = node;
+  if (op === 'const') {
+    const v = node.attrs.value!;
+    if (typeof v === 'number') return scalar(v);
+    if (v.length !== sizes.class)
+      throw new ShapeError(`per-class constant has ${v.length} values but the class axis has ${sizes.class}`);
+    return { roles: ['class'], sizes, data: Float64Array.from(v) };
+  }
+  if (op === 'param') {
+    const name = node.attrs.name!;
+    const v = env.params?.[name] ?? node.attrs.default;
+    if (v === undefined) throw new InputError(`missing parameter '${name}': bind it in params or give it a default`);
+    return scalar(v);
+  }
+  if (op === 'input' || op === 'state') return readLeaf(node, sizes, env);
+  if (op === 'size') return scalar(count(node.attrs.roles!, sizes));
+  if (op === 'elu') return elementwise(node, args, sizes, (x) => elu(x, node.attrs.alpha!));
+  if (isUnaryOp(op)) return elementwise(node, args, sizes, UNARY_KERNELS[op as Exclude<typeof op, 'elu'>]);
+  if (isBinaryOp(op) || isCompareOp(op)) return elementwise(node, args, sizes, BINARY_KERNELS[op]);
+  if (op === 'where') return elementwise(node, args, sizes, whereKernel);
+  if (op === 'broadcastLike') return elementwise(node, args.slice(0, 1), sizes, (x) => x);
+  if (op === 'sum' || op === 'mean') {
+    const x = args[0]!;
+    const data = new Float64Array(count(node.roles, sizes));
+    const out = { roles: node.roles, sizes, data };
+    forEachIndex(x.roles, sizes, [x, out], (i, at) => {
+      data[at[1]!]! += x.data[i]!;
+    });
+    if (op === 'mean') {
+      const n = count(node.attrs.roles!, sizes);
+      for (let i = 0; i < data.length; i++) data[i]! /= n;
+    }
+    return out;
+  }
+  if (op === 'softmax' || op === 'logSoftmax') return classNormalize(args[0]!, sizes, op === 'logSoftmax');
+  throw new Error(`the evaluator has no rule for ${op}`);
+}
+
+/** softmax or log-softmax along the class axis, shifted by the max for stability. */
+function classNormalize(x: Tensor, sizes: RoleSizes, logForm: boolean): Tensor {
+  const data = new Float64Array(x.data.length);
+  const st = strides(x.roles, sizes);
+  const others = minusRoles(x.roles, ['class']);
+  const firsts: number[] = [];
+  forEachIndex(others, sizes, [x], (_, at) => firsts.push(at[0]!));
+  for (const first of firsts) {
+    let m = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < sizes.class; c++) m = Math.max(m, x.data[first + c * st.class]!);
+    let total = 0;
+    for (let c = 0; c < sizes.class; c++) total += Math.exp(x.data[first + c * st.class]! - m);
+    const logTotal = Math.log(total);
+    for (let c = 0; c < sizes.class; c++) {
+      const i = first + c * st.class;
+      data[i] = logForm ? x.data[i]! - m - logTotal : Math.exp(x.data[i]! - m) / total;
+    }
+  }
+  return { roles: x.roles, sizes, data };
+}
+
+function leafValue(node: Node, env: Environment): TensorValue | undefined {
+  return (node.op === 'input' ? env.inputs : env.state)?.[node.attrs.name!];
+}
+
+/** Role sizes of a value bound to a leaf spanning `roles`, read from its shape. */
+function sizesOf(node: Node, value: TensorValue): Partial<RoleSizes> {
+  if (typeof value === 'number') {
+    if (node.roles.length > 0)
+      throw new ShapeError(`${describe(node)} spans ${formatRoles(node.roles)} but was given a scalar`);
+    return {};
+  }
+  if ('roles' in value) return Object.fromEntries(node.roles.map((r) => [r, value.sizes[r]]));
+  const shape = value.shape;
+  const fixed = minusRoles(node.roles, ['spatial']);
+  const hasSpatial = node.roles.includes('spatial');
+  const ok = hasSpatial ? shape.length > fixed.length : shape.length === fixed.length;
+  const expected = node.roles.map((r) => (r === 'spatial' ? '...spatial' : r)).join(', ');
+  if (!ok) throw new ShapeError(`${describe(node)} has shape [${shape.join(', ')}], expected [${expected}]`);
+  const out: Partial<RoleSizes> = {};
+  fixed.forEach((r, i) => {
+    out[r] = shape[i]!;
+  });
+  if (hasSpatial) out.spatial = shape.slice(fixed.length).reduce((a, b) => a * b, 1);
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (value.data.length !== n)
+    throw new ShapeError(`${describe(node)} has ${value.data.length} values but its shape [${shape.join(', ')}] needs ${n}`);
+  return out;
+}
+
+function inferSizes(order: readonly Node[], env: Environment): RoleSizes {
+  const sizes: RoleSizes = { batch: 1, class: 1, spatial: 1, ...env.sizes };
+  const from = new Map<Role, string>();
+  for (const node of order) {
+    if (node.op !== 'input' && node.op !== 'state') continue;
+    const value = leafValue(node, env);
+    if (value === undefined) continue;
+    for (const [role, n] of Object.entries(sizesOf(node, value)) as [Role, number][]) {
+      const seen = from.get(role);
+      if (seen !== undefined && sizes[role] !== n)
+        throw new ShapeError(`${role} axis mismatch: ${describe(node)} has ${n}, ${seen} has ${sizes[role]}`);
+      sizes[role] = n;
+      if (seen === undefined) from.set(role, describe(node));
+    }
+  }
+  for (const node of order)
+    if (node.op === 'const' && typeof node.attrs.value !== 'number' && !from.has('class'))
+      sizes.class = node.attrs.value!.length;
+  return sizes;
+}
+
+function readLeaf(node: Node, sizes: RoleSizes, env: Environment): Tensor {
+  const value = leafValue(node, env);
+  const n = count(node.roles, sizes);
+  if (value === undefined) {
+    if (node.op === 'state') return { roles: node.roles, sizes, data: new Float64Array(n) }; // fresh state: zeros
+    throw new InputError(`missing input '${node.attrs.name}' (spans ${formatRoles(node.roles)})`);
+  }
+  const data = typeof value === 'number' ? Float64Array.of(value) : Float64Array.from(value.data);
+  if (!env.allowNonFinite) {
+    const bad = data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0)
+      throw new InputError(
+        `${describe(node)} has a non-finite value (${data[bad]}) at flat index ${bad}; pass allowNonFinite to propagate it`,
+      );
+  }
+  return { roles: node.roles, sizes, data };
+}

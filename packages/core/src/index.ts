@@ -1,0 +1,18 @@
+export * from './builders.js';
+export { type StateSlot, emaSlots, lowerState } from './ema.js';
+export {
+  type Environment,
+  type Evaluation,
+  InputError,
+  type RoleSizes,
+  type Tensor,
+  type TensorValue,
+  evaluate,
+  evaluateScalar,
+} from './evaluate.js';
+export { GRADIENT_RULES, type GradientOptions, gradient } from './gradient.js';
+export { type Attrs, type Node, ShapeError, leaves, makeNode, nodeCount, rewrite, topoSort } from './ir/node.js';
+export * from './ir/ops.js';
+export * from './ir/roles.js';
+export { BINARY_KERNELS, UNARY_KERNELS } from './ir/kernels.js';
+export { type Bindings, DEFAULT_RULES, type Rule, type SimplifyOptions, match, rule, simplify, v } from './simplify.js';

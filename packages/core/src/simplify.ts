@@ -1,0 +1,172 @@
+import {
+  abs,
+  add,
+  constant,
+  div,
+  exp,
+  input,
+  log,
+  mul,
+  neg,
+  pow,
+  sqrt,
+  square,
+  sub,
+  where,
+} from './builders.js';
+import { constValue, isAlwaysFinite, isNonNegative } from './facts.js';
+import { BINARY_KERNELS, UNARY_KERNELS, elu, whereKernel } from './ir/kernels.js';
+import { type Node, rewrite, withArgs } from './ir/node.js';
+import { ALL_ROLES, sameRoles } from './ir/roles.js';
+import { COMMUTATIVE_OPS, isBinaryOp, isCompareOp, isUnaryOp } from './ir/ops.js';
+
+export type Bindings = Record<string, Node>;
+
+/** A rewrite rule: when `pattern` matches (and `when` holds), the node becomes `rewrite(bindings)`. */
+export interface Rule {
+  readonly name: string;
+  readonly pattern: Node;
+  readonly rewrite: (b: Bindings) => Node;
+  readonly when?: (b: Bindings) => boolean;
+}
+
+/** A pattern variable: matches any node and binds it by name. */
+export const v = (name: string): Node => input(`$${name}`, ALL_ROLES);
+const isVar = (n: Node): boolean => n.op === 'input' && n.attrs.name!.startsWith('$');
+
+export function rule(name: string, pattern: Node, rewrite: (b: Bindings) => Node, when?: (b: Bindings) => boolean): Rule {
+  return when ? { name, pattern, rewrite, when } : { name, pattern, rewrite };
+}
+
+/** Matches `node` against `pattern`; commutative ops are tried both ways. */
+export function match(pattern: Node, node: Node, bound: Bindings = {}): Bindings | undefined {
+  if (isVar(pattern)) {
+    const name = pattern.attrs.name!.slice(1);
+    const prior = bound[name];
+    if (prior) return prior === node ? bound : undefined;
+    return { ...bound, [name]: node };
+  }
+  if (pattern.op !== node.op || pattern.args.length !== node.args.length) return undefined;
+  if (pattern.args.length === 0) return pattern === node ? bound : undefined;
+  if (JSON.stringify(pattern.attrs) !== JSON.stringify(node.attrs)) return undefined;
+  const orders = COMMUTATIVE_OPS.has(node.op) ? [node.args, [...node.args].reverse()] : [node.args];
+  for (const args of orders) {
+    let b: Bindings | undefined = bound;
+    for (let i = 0; i < args.length && b; i++) b = match(pattern.args[i]!, args[i]!, b);
+    if (b) return b;
+  }
+  return undefined;
+}
+
+const x = v('x');
+const y = v('y');
+const c = v('c');
+const k = v('k');
+const isConst = (n: Node | undefined): boolean => n !== undefined && constValue(n) !== undefined;
+const zero = constant(0);
+const one = constant(1);
+
+/**
+ * The default rules. Each keeps the value of every expression whose value is finite: rules
+ * that would turn an Inf or NaN of x into a number (x*0, x-x) are guarded by `isFinite`.
+ */
+export const DEFAULT_RULES: readonly Rule[] = [
+  rule('x+0 -> x', add(x, 0), (b) => b.x!),
+  rule('x-0 -> x', sub(x, 0), (b) => b.x!),
+  rule('0-x -> -x', sub(0, x), (b) => neg(b.x!)),
+  rule('x-x -> 0', sub(x, x), () => zero, (b) => isAlwaysFinite(b.x!)),
+  rule('x+(-y) -> x-y', add(x, neg(y)), (b) => sub(b.x!, b.y!)),
+  rule('x-(-y) -> x+y', sub(x, neg(y)), (b) => add(b.x!, b.y!)),
+  rule('x+x -> 2*x', add(x, x), (b) => mul(2, b.x!)),
+  rule('c*x+x -> (c+1)*x', add(mul(c, x), x), (b) => mul(constValue(b.c!)! + 1, b.x!), (b) => isConst(b.c)),
+  rule('x*1 -> x', mul(x, 1), (b) => b.x!),
+  rule('x*0 -> 0', mul(x, 0), () => zero, (b) => isAlwaysFinite(b.x!)),
+  rule('x*-1 -> -x', mul(x, -1), (b) => neg(b.x!)),
+  rule('x*x -> x^2', mul(x, x), (b) => square(b.x!)),
+  rule('(-x)*y -> -(x*y)', mul(neg(x), y), (b) => neg(mul(b.x!, b.y!))),
+  rule('c*(k*x) -> (c*k)*x', mul(c, mul(k, x)), (b) => mul(constValue(b.c!)! * constValue(b.k!)!, b.x!), (b) =>
+    isConst(b.c) && isConst(b.k),
+  ),
+  rule('x*(1/y) -> x/y', mul(x, div(1, y)), (b) => div(b.x!, b.y!)),
+  rule('x/1 -> x', div(x, 1), (b) => b.x!),
+  rule('(-x)/y -> -(x/y)', div(neg(x), y), (b) => neg(div(b.x!, b.y!))),
+  rule('x/(-y) -> -(x/y)', div(x, neg(y)), (b) => neg(div(b.x!, b.y!))),
+  rule('(c*x)/y -> c*(x/y)', div(mul(c, x), y), (b) => mul(b.c!, div(b.x!, b.y!)), (b) => isConst(b.c)),
+  rule('--x -> x', neg(neg(x)), (b) => b.x!),
+  rule('x^0 -> 1', pow(x, 0), () => one),
+  rule('x^1 -> x', pow(x, 1), (b) => b.x!),
+  rule('x^2 -> square(x)', pow(x, 2), (b) => square(b.x!)),
+  rule('x^0.5 -> sqrt(x)', pow(x, 0.5), (b) => sqrt(b.x!)),
+  rule('square(-x) -> square(x)', square(neg(x)), (b) => square(b.x!)),
+  rule('|-x| -> |x|', abs(neg(x)), (b) => abs(b.x!)),
+  rule('sqrt(x^2) -> |x|', sqrt(square(x)), (b) => abs(b.x!)),
+  rule('sqrt(x)^2 -> x', square(sqrt(x)), (b) => b.x!, (b) => isNonNegative(b.x!)),
+  rule('exp(log x) -> x', exp(log(x)), (b) => b.x!, (b) => isNonNegative(b.x!)),
+  rule('log(exp x) -> x', log(exp(x)), (b) => b.x!),
+  rule('where(c, x, x) -> x', where(c, x, x), (b) => b.x!),
+];
+
+/** Constant folding over scalar constants, with the same kernels the evaluator runs. */
+function fold(node: Node): Node | undefined {
+  if (node.args.length === 0 || !node.args.every(isConst)) return undefined;
+  const a = node.args.map((n) => constValue(n)!);
+  const op = node.op;
+  if (op === 'elu') return constant(elu(a[0]!, node.attrs.alpha!));
+  if (isUnaryOp(op)) return constant(UNARY_KERNELS[op as Exclude<typeof op, 'elu'>](a[0]!));
+  if (isBinaryOp(op) || isCompareOp(op)) return constant(BINARY_KERNELS[op](a[0]!, a[1]!));
+  if (op === 'where') return constant(whereKernel(a[0]!, a[1]!, a[2]!));
+  return undefined;
+}
+
+/** Rewrites that need the node's roles: a broadcast to the same roles is a no-op. */
+function structural(node: Node): Node | undefined {
+  if (node.op === 'broadcastLike' && sameRoles(node.args[0]!.roles, node.roles)) return node.args[0];
+  if (node.op === 'where' && isConst(node.args[0])) return node.args[constValue(node.args[0]!) !== 0 ? 1 : 2];
+  return undefined;
+}
+
+export interface SimplifyOptions {
+  rules?: readonly Rule[];
+  /** Passes over the whole graph before giving up on a fixed point (default 32). */
+  maxPasses?: number;
+}
+
+/**
+ * Rewrites to a fixed point: constant folding, then the rules. Never changes the value of an
+ * expression that evaluates finite (property-tested); rewrites that would change an operand's
+ * roles are rejected.
+ */
+export function simplify(root: Node, options: SimplifyOptions = {}): Node {
+  const rules = options.rules ?? DEFAULT_RULES;
+  const maxPasses = options.maxPasses ?? 32;
+  const byOp = new Map<string, Rule[]>();
+  for (const r of rules) byOp.set(r.pattern.op, [...(byOp.get(r.pattern.op) ?? []), r]);
+
+  const step = (node: Node): Node | undefined => {
+    const folded = fold(node) ?? structural(node);
+    if (folded) return folded;
+    for (const r of byOp.get(node.op) ?? []) {
+      const b = match(r.pattern, node);
+      if (!b || (r.when && !r.when(b))) continue;
+      const out = r.rewrite(b);
+      if (out !== node && sameRoles(out.roles, node.roles)) return out;
+    }
+    return undefined;
+  };
+
+  let current = root;
+  for (let pass = 0; pass < maxPasses; pass++) {
+    const [next] = rewrite([current], (node, args) => {
+      let n = withArgs(node, args);
+      for (let i = 0; i < 16; i++) {
+        const out = step(n);
+        if (!out) break;
+        n = out;
+      }
+      return n;
+    });
+    if (next === current) return current;
+    current = next!;
+  }
+  return current;
+}
