@@ -1,6 +1,7 @@
 import {
   abs,
   add,
+  broadcastLike,
   constant,
   div,
   exp,
@@ -75,6 +76,9 @@ export const DEFAULT_RULES: readonly Rule[] = [
   rule('x-0 -> x', sub(x, 0), (b) => b.x!),
   rule('0-x -> -x', sub(0, x), (b) => neg(b.x!)),
   rule('x-x -> 0', sub(x, x), () => zero, (b) => isAlwaysFinite(b.x!)),
+  rule('x+zeros -> x', add(x, broadcastLike(0, y)), (b) => b.x!),
+  rule('x-zeros -> x', sub(x, broadcastLike(0, y)), (b) => b.x!),
+  rule('x*ones -> x', mul(x, broadcastLike(1, y)), (b) => b.x!),
   rule('x+(-y) -> x-y', add(x, neg(y)), (b) => sub(b.x!, b.y!)),
   rule('x-(-y) -> x+y', sub(x, neg(y)), (b) => add(b.x!, b.y!)),
   rule('x+x -> 2*x', add(x, x), (b) => mul(2, b.x!)),
@@ -125,6 +129,16 @@ function structural(node: Node): Node | undefined {
   return undefined;
 }
 
+/**
+ * A rewrite must keep the node's roles. A result spanning fewer roles (x*0 -> 0) is broadcast
+ * back like an argument that spans them all; without such an argument the rewrite is dropped.
+ */
+function fitRoles(out: Node, node: Node): Node | undefined {
+  if (sameRoles(out.roles, node.roles)) return out;
+  const like = node.args.find((a) => sameRoles(a.roles, node.roles));
+  return like && out.roles.every((r) => node.roles.includes(r)) ? broadcastLike(out, like) : undefined;
+}
+
 export interface SimplifyOptions {
   rules?: readonly Rule[];
   /** Passes over the whole graph before giving up on a fixed point (default 32). */
@@ -148,8 +162,8 @@ export function simplify(root: Node, options: SimplifyOptions = {}): Node {
     for (const r of byOp.get(node.op) ?? []) {
       const b = match(r.pattern, node);
       if (!b || (r.when && !r.when(b))) continue;
-      const out = r.rewrite(b);
-      if (out !== node && sameRoles(out.roles, node.roles)) return out;
+      const out = fitRoles(r.rewrite(b), node);
+      if (out && out !== node) return out;
     }
     return undefined;
   };
