@@ -43,7 +43,11 @@ export class ShapeError extends Error {
   override name = 'ShapeError';
 }
 
-const table = new Map<string, Node>();
+// Weak, so graphs nobody holds any more can be collected; the registry drops their keys.
+const table = new Map<string, WeakRef<Node>>();
+const registry = new FinalizationRegistry<string>((key) => {
+  if (table.get(key)?.deref() === undefined) table.delete(key);
+});
 let nextId = 0;
 
 function numberKey(v: number): string {
@@ -66,7 +70,7 @@ function attrsKey(attrs: Attrs): string {
 export function makeNode(op: Op, args: readonly Node[], attrs: Attrs = {}): Node {
   if (args.length !== ARITY[op]) throw new Error(`${op} takes ${ARITY[op]} argument(s), got ${args.length}`);
   const key = `${op}{${attrsKey(attrs)}}(${args.map((a) => a.id).join(',')})`;
-  const found = table.get(key);
+  const found = table.get(key)?.deref();
   if (found) return found;
   const node: Node = Object.freeze({
     id: nextId++,
@@ -75,7 +79,8 @@ export function makeNode(op: Op, args: readonly Node[], attrs: Attrs = {}): Node
     attrs: Object.freeze({ ...attrs }),
     roles: inferRoles(op, args, attrs),
   });
-  table.set(key, node);
+  table.set(key, new WeakRef(node));
+  registry.register(node, key);
   return node;
 }
 
