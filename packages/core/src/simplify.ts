@@ -39,6 +39,8 @@ export function rule(name: string, pattern: Node, rewrite: (b: Bindings) => Node
   return when ? { name, pattern, rewrite, when } : { name, pattern, rewrite };
 }
 
+const OPS_WITH_ATTRS: ReadonlySet<string> = new Set(['elu', 'sum', 'mean', 'ema']);
+
 /** Matches `node` against `pattern`; commutative ops are tried both ways. */
 export function match(pattern: Node, node: Node, bound: Bindings = {}): Bindings | undefined {
   if (isVar(pattern)) {
@@ -49,7 +51,7 @@ export function match(pattern: Node, node: Node, bound: Bindings = {}): Bindings
   }
   if (pattern.op !== node.op || pattern.args.length !== node.args.length) return undefined;
   if (pattern.args.length === 0) return pattern === node ? bound : undefined;
-  if (JSON.stringify(pattern.attrs) !== JSON.stringify(node.attrs)) return undefined;
+  if (OPS_WITH_ATTRS.has(node.op) && JSON.stringify(pattern.attrs) !== JSON.stringify(node.attrs)) return undefined;
   const orders = COMMUTATIVE_OPS.has(node.op) ? [node.args, [...node.args].reverse()] : [node.args];
   for (const args of orders) {
     let b: Bindings | undefined = bound;
