@@ -1,0 +1,16 @@
+export {
+  CONFORMANCE_SIZES,
+  type ConformanceCase,
+  DIFFERENTIABLE_DOMAINS,
+  STATEFUL_STEPS,
+  checkCase,
+  conformanceCases,
+  conformanceSuite,
+} from './conformance.js';
+export { finiteDifference } from './finite-difference.js';
+export { forEachPosition, makeInputs, shapeOf } from './make-inputs.js';
+export { type OpCase, opCases } from './op-cases.js';
+export { seededRandom } from './random.js';
+export { FLOAT32_TOLERANCE, type Tolerance, compareArrays } from './tolerance.js';
+export type { BackendRun, BackendUnderTest, CaseSizes, InputData, InputDomain, InputSpec, LossLike } from './types.js';
+export { referenceBackend, roleSizes, stateValues } from './reference-backend.js';
