@@ -1,0 +1,66 @@
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+
+/** A figure: a Vega-Lite (or raw Vega) spec plus the rows of data behind it. */
+export interface Figure {
+  /** kebab-case file stem, unique within the report */
+  readonly name: string;
+  readonly title: string;
+  /** one or two sentences: what the picture shows */
+  readonly caption: string;
+  readonly spec: { readonly vegaLite: TopLevelSpec } | { readonly vega: vega.Spec };
+  /** the data behind the figure, one object per row (written as CSV and JSON) */
+  readonly rows: readonly Record<string, number | string | null>[];
+}
+
+export const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
+
+const CONFIG = {
+  font: FONT,
+  background: 'white',
+  view: { stroke: '#ccc' },
+  axis: { labelFontSize: 10, titleFontSize: 11 },
+  header: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 10, titleFontSize: 11 },
+};
+
+/** The Vega spec of a figure (Vega-Lite compiled), with the shared look applied. */
+export function toVegaSpec(figure: Figure): vega.Spec {
+  if ('vega' in figure.spec) return { background: 'white', config: CONFIG, ...figure.spec.vega } as vega.Spec;
+  const spec = { config: CONFIG, ...figure.spec.vegaLite } as TopLevelSpec;
+  return compile(spec).spec;
+}
+
+/** Renders a figure to SVG in Node with vega's headless view (no browser, no canvas). */
+export async function renderSvg(figure: Figure): Promise<string> {
+  const view = new vega.View(vega.parse(toVegaSpec(figure)), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** SVG to PNG with resvg at 2x for crisp README images; system fonts (DejaVu on Debian). */
+export function svgToPng(svg: string, scale = 2): Buffer {
+  const resvg = new Resvg(svg, {
+    background: 'white',
+    fitTo: { mode: 'zoom', value: scale },
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+  });
+  return resvg.render().asPng();
+}
+
+/** Rows to CSV (RFC 4180 quoting); the header is the union of keys in first-seen order. */
+export function toCsv(rows: readonly Record<string, number | string | null>[]): string {
+  const keys: string[] = [];
+  for (const row of rows) for (const k of Object.keys(row)) if (!keys.includes(k)) keys.push(k);
+  const cell = (v: number | string | null | undefined): string => {
+    if (v === null || v === undefined) return '';
+    const s = String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [keys.join(','), ...rows.map((r) => keys.map((k) => cell(r[k])).join(','))].join('\n') + '\n';
+}
