@@ -1,0 +1,117 @@
+import type { Node } from './ir/node.js';
+import type { Op } from './ir/ops.js';
+import { ALL_ROLES, type Roles, sameRoles } from './ir/roles.js';
+
+/**
+ * Binding strength of printed forms, as mathjs reads them: comparisons < + - < * / < unary
+ * minus < ^ < atoms (names, numbers, calls, brackets). `-x^2` is -(x^2) and `2^-x` is 2^(-x).
+ */
+export const Precedence = { compare: 0, add: 1, mul: 2, unary: 3, pow: 4, atom: 5 } as const;
+type Level = (typeof Precedence)[keyof typeof Precedence];
+
+/** Infix operators: symbol, level, and the least level each operand may have without parentheses. */
+export const INFIX: Partial<Record<Op, { symbol: string; level: Level; left: Level; right: Level }>> = {
+  add: { symbol: '+', level: 1, left: 1, right: 2 }, // left-associative: a + (b + c) keeps its brackets
+  sub: { symbol: '-', level: 1, left: 1, right: 2 },
+  mul: { symbol: '*', level: 2, left: 2, right: 3 },
+  div: { symbol: '/', level: 2, left: 2, right: 3 },
+  pow: { symbol: '^', level: 4, left: 5, right: 3 }, // right-associative, exponent may be negated
+  gt: { symbol: '>', level: 0, left: 1, right: 1 }, // a < b < c is a chain in mathjs: never print it
+  ge: { symbol: '>=', level: 0, left: 1, right: 1 },
+  lt: { symbol: '<', level: 0, left: 1, right: 1 },
+  le: { symbol: '<=', level: 0, left: 1, right: 1 },
+  eq: { symbol: '==', level: 0, left: 1, right: 1 },
+};
+
+/** Shortest decimal that reads back as exactly the same float64 (JS's own number formatting), -0 kept. */
+export function formatNumber(value: number): string {
+  return Object.is(value, -0) ? '-0' : String(value);
+}
+
+const RESERVED = new Set(['mod', 'to', 'in', 'and', 'or', 'xor', 'not', 'true', 'false', 'null', 'undefined', 'NaN', 'Infinity']);
+
+/** Whether a leaf name can be printed bare (mathjs reads it as one symbol). */
+export function isPlainName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !RESERVED.has(name);
+}
+
+const quote = (s: string): string => JSON.stringify(s);
+const roleArgs = (roles: Roles): string => roles.map((r) => `, ${quote(r)}`).join('');
+const roleList = (roles: Roles): string => `[${roles.map(quote).join(', ')}]`;
+
+interface Printed {
+  readonly text: string;
+  readonly level: Level;
+}
+
+/**
+ * Prints a graph as a formula that `parse` reads back to the same node, given the graph's
+ * input, param and state leaves by name (`leaves`). Minimal parentheses. Inputs, params and
+ * states print by name (spelled out as `input("name", [roles])` etc. when the name is not an
+ * identifier); numbers print exactly (`-3` is the constant, `-(3)` is neg of 3); a per-class
+ * constant prints as `[1, 2]`; reductions name their roles unless they reduce every role of
+ * their operand. A shared subexpression prints once per use.
+ */
+export function print(root: Node): string {
+  const memo = new Map<Node, Printed>();
+  const show = (node: Node): Printed => {
+    let found = memo.get(node);
+    if (!found) memo.set(node, (found = printNode(node, show)));
+    return found;
+  };
+  return show(root).text;
+}
+
+function printNode(node: Node, show: (n: Node) => Printed): Printed {
+  const at = (child: Node, least: Level): string => {
+    const p = show(child);
+    return p.level < least ? `(${p.text})` : p.text;
+  };
+  const call = (name: string, ...args: string[]): Printed => ({ text: `${name}(${args.join(', ')})`, level: 5 });
+  const arg = (i: number): string => show(node.args[i]!).text;
+  const { attrs } = node;
+
+  const infix = INFIX[node.op];
+  if (infix)
+    return { text: `${at(node.args[0]!, infix.left)} ${infix.symbol} ${at(node.args[1]!, infix.right)}`, level: infix.level };
+
+  switch (node.op) {
+    case 'const': {
+      const value = attrs.value!;
+      if (typeof value !== 'number') return { text: `[${value.map(formatNumber).join(', ')}]`, level: 5 };
+      const text = formatNumber(value);
+      return { text, level: text.startsWith('-') ? 3 : 5 };
+    }
+    case 'input':
+      return isPlainName(attrs.name!)
+        ? { text: attrs.name!, level: 5 }
+        : call('input', quote(attrs.name!), roleList(attrs.roles ?? ALL_ROLES));
+    case 'state':
+      return isPlainName(attrs.name!) ? { text: attrs.name!, level: 5 } : call('state', quote(attrs.name!), roleList(attrs.roles ?? []));
+    case 'param':
+      if (isPlainName(attrs.name!)) return { text: attrs.name!, level: 5 };
+      return attrs.default === undefined
+        ? call('param', quote(attrs.name!))
+        : call('param', quote(attrs.name!), formatNumber(attrs.default));
+    case 'size':
+      return { text: `size(${attrs.roles!.map(quote).join(', ')})`, level: 5 };
+    case 'neg': {
+      // a number right after the minus would read back as a negative constant: -(3)
+      const x = node.args[0]!;
+      const operand = x.op === 'const' && typeof x.attrs.value === 'number' ? `(${show(x).text})` : at(x, 4);
+      return { text: `-${operand}`, level: 3 };
+    }
+    case 'elu':
+      return attrs.alpha === 1 ? call('elu', arg(0)) : call('elu', arg(0), formatNumber(attrs.alpha!));
+    case 'sum':
+    case 'mean': {
+      const x = node.args[0]!;
+      return { text: `${node.op}(${arg(0)}${sameRoles(attrs.roles!, x.roles) ? '' : roleArgs(attrs.roles!)})`, level: 5 };
+    }
+    case 'ema':
+      return call('ema', arg(0), arg(1), quote(attrs.slot!));
+    default:
+      // exp(x), min(a, b), where(c, a, b), softmax(x), broadcastLike(g, like), ...
+      return call(node.op, ...node.args.map((_, i) => arg(i)));
+  }
+}
