@@ -1,0 +1,35 @@
+/**
+ * A small seeded PRNG (mulberry32): 32-bit state, full period 2^32, good enough for weight
+ * initialization and dropout masks, and identical on every platform.
+ */
+export class Prng {
+  private state: number;
+
+  constructor(seed: number) {
+    if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
+    this.state = Math.floor(seed) >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Standard normal by Box-Muller (one draw per call; 1 - u keeps log away from 0). */
+  normal(): number {
+    const u = 1 - this.next();
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** An independent stream derived from this seed and a label (FNV-1a of the label). */
+  static derive(seed: number, label: string): Prng {
+    let h = 0x811c9dc5 ^ (Math.floor(seed) >>> 0);
+    for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193);
+    return new Prng(h >>> 0);
+  }
+}

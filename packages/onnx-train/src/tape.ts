@@ -1,0 +1,92 @@
+import type { AttrValue, GraphBuilder, OnnxElemType } from '@losskit/onnx';
+
+export type Shape = readonly number[];
+export type FloatType = Extract<OnnxElemType, 'float' | 'double'>;
+
+/** One differentiable node of the forward pass, as the backward pass reads it. */
+export interface TapeNode {
+  readonly opType: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+}
+
+export const numel = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * A GraphBuilder plus what backward needs: the static shape of every value and the list of
+ * forward nodes in order. Shapes are static (a graph is built for one batch shape), so the
+ * backward pass can choose output paddings, split sizes and reshapes at build time.
+ */
+export class Tape {
+  readonly nodes: TapeNode[] = [];
+  private readonly shapes = new Map<string, Shape>();
+  private readonly intConstants = new Map<string, number[]>();
+
+  constructor(
+    readonly builder: GraphBuilder,
+    readonly type: FloatType = 'float',
+  ) {}
+
+  /** A graph input of the tape's float type (or another type) with a static shape. */
+  input(name: string, shape: Shape, type: OnnxElemType = this.type): string {
+    this.builder.input(name, type, [...shape]);
+    this.shapes.set(name, shape);
+    return name;
+  }
+
+  output(name: string, type: OnnxElemType = this.type): void {
+    this.builder.output(name, type, [...this.shape(name)]);
+  }
+
+  shape(name: string): Shape {
+    const shape = this.shapes.get(name);
+    if (shape === undefined) throw new Error(`no static shape recorded for value '${name}'`);
+    return shape;
+  }
+
+  setShape(name: string, shape: Shape): string {
+    this.shapes.set(name, shape);
+    return name;
+  }
+
+  /** Emits a forward node and records it for the backward pass. */
+  record(opType: string, inputs: string[], attrs: Record<string, AttrValue>, outShapes: Shape[], name?: string): string[] {
+    const outputs = this.emit(opType, inputs, attrs, outShapes, name);
+    this.nodes.push({ opType, inputs, outputs, attrs });
+    return outputs;
+  }
+
+  /** Emits a node that backward does not differentiate (gradient math, bookkeeping). */
+  emit(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outShapes?: Shape[], name?: string): string[] {
+    const outputs = this.builder.node(opType, inputs, attrs, {
+      outputs: outShapes?.length ?? 1,
+      ...(name !== undefined ? { name } : {}),
+    });
+    if (outShapes !== undefined) for (const [i, o] of outputs.entries()) this.shapes.set(o, outShapes[i]!);
+    return outputs;
+  }
+
+  /** Single-output `emit` with the output's shape. */
+  op(opType: string, inputs: string[], shape: Shape, attrs: Record<string, AttrValue> = {}, name?: string): string {
+    return this.emit(opType, inputs, attrs, [shape], name)[0]!;
+  }
+
+  /** A float scalar (or tensor) constant of the tape's type, broadcastable against anything. */
+  scalar(value: number): string {
+    return this.setShape(this.builder.constant(value, this.type), []);
+  }
+
+  /** An int64 vector constant (shapes, axes); its values stay readable through `intValues`. */
+  ints(values: readonly number[]): string {
+    const name = this.builder.constant(values, 'int64');
+    this.intConstants.set(name, [...values]);
+    return name;
+  }
+
+  intValues(name: string): number[] {
+    const values = this.intConstants.get(name);
+    if (values === undefined) throw new Error(`'${name}' is not an int64 constant made by this tape`);
+    return values;
+  }
+}
