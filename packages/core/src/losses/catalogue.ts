@@ -1,0 +1,76 @@
+import { weightedSum } from './compose.js';
+import { binaryCrossEntropy, categoricalCrossEntropy, sparseCategoricalCrossEntropy } from './cross-entropy.js';
+import { focal } from './focal.js';
+import type { Loss } from './loss.js';
+import { dice, focalTversky, generalizedDice, jaccard, logCoshDice, tversky } from './overlap.js';
+import { huber, l1, l2, logCosh } from './regression.js';
+import { cosineSchedule } from './schedules.js';
+
+/** Every catalogue loss by name; each takes its own typed options (all optional). */
+export const catalogue = {
+  l1,
+  l2,
+  huber,
+  logCosh,
+  binaryCrossEntropy,
+  categoricalCrossEntropy,
+  sparseCategoricalCrossEntropy,
+  focal,
+  dice,
+  jaccard,
+  tversky,
+  focalTversky,
+  generalizedDice,
+  logCoshDice,
+} as const;
+
+export type CatalogueName = keyof typeof catalogue;
+
+/**
+ * Representative option mixes of every catalogue loss, valid for data whose class axis has
+ * `numClasses` entries (default 3): what backends and benchmarks run. Every case is a scalar loss.
+ */
+export function catalogueCases(numClasses = 3): { name: string; loss: Loss }[] {
+  const C = numClasses;
+  const cases: Array<[CatalogueName, object]> = [
+    ['l1', {}],
+    ['l1', { reduction: 'sum' }],
+    ['l2', {}],
+    ['huber', { delta: 0.5 }],
+    ['logCosh', {}],
+    ['binaryCrossEntropy', { mode: 'multilabel' }],
+    ['binaryCrossEntropy', { mode: 'multilabel', fromLogits: false, labelSmoothing: 0.1 }],
+    ['categoricalCrossEntropy', {}],
+    ['categoricalCrossEntropy', { fromLogits: false }],
+    ['categoricalCrossEntropy', { labelSmoothing: 0.1, classWeights: weights(C) }],
+    ['sparseCategoricalCrossEntropy', { numClasses: C }],
+    ['sparseCategoricalCrossEntropy', { numClasses: C, ignoreIndex: 0, reduction: 'sum' }],
+    ['focal', {}],
+    ['focal', { mode: 'multilabel', alpha: 0.25 }],
+    ['focal', { gamma: 1.5, sparse: true, numClasses: C }],
+    ['dice', {}],
+    ['dice', { perImage: true, includeBackground: false, numClasses: C }],
+    ['dice', { sparse: true, numClasses: C, ignoreIndex: 0 }],
+    ['dice', { mode: 'multilabel', fromLogits: false }],
+    ['jaccard', {}],
+    ['tversky', { alpha: 0.3, beta: 0.7 }],
+    ['focalTversky', {}],
+    ['generalizedDice', {}],
+    ['logCoshDice', { perImage: true }],
+  ];
+  const built = cases.map(([entry, options]) => ({
+    name: `${entry}${Object.keys(options).length > 0 ? JSON.stringify(options) : ''}`,
+    loss: (catalogue[entry] as (o: object) => Loss)(options),
+  }));
+  built.push({
+    name: 'categoricalCrossEntropy+dice(cosine epoch schedule)',
+    loss: weightedSum('crossEntropyToDice', [
+      { loss: catalogue.categoricalCrossEntropy(), weight: cosineSchedule({ from: 1, to: 0, end: 10 }) },
+      { loss: catalogue.dice(), weight: cosineSchedule({ from: 0, to: 1, end: 10 }) },
+    ]),
+  });
+  return built;
+}
+
+/** 1, 2, ..., n scaled to mean 1: distinct class weights for tests. */
+const weights = (n: number): number[] => Array.from({ length: n }, (_, c) => (2 * (c + 1)) / (n + 1));

@@ -1,0 +1,31 @@
+export { type CatalogueName, catalogue, catalogueCases } from './catalogue.js';
+export { type ClassWeightOptions, classWeightVector } from './class-weights.js';
+export { type WeightedTerm, weightedSum } from './compose.js';
+export {
+  type BinaryCrossEntropyOptions,
+  type CrossEntropyOptions,
+  binaryCrossEntropy,
+  binaryCrossEntropyOf,
+  categoricalCrossEntropy,
+  logProbabilities,
+  sparseCategoricalCrossEntropy,
+} from './cross-entropy.js';
+export { type FocalOptions, focal } from './focal.js';
+export { type InputDomain, type InputSpec, type Loss, makeLoss, mergeInputs } from './loss.js';
+export { OptionError, type OptionRule, type OptionSchema, validateOptions } from './options.js';
+export {
+  type FocalTverskyOptions,
+  type OverlapOptions,
+  type TverskyOptions,
+  dice,
+  focalTversky,
+  generalizedDice,
+  jaccard,
+  logCoshDice,
+  tversky,
+} from './overlap.js';
+export { type Mode, type Target, classIndices, classTarget, prediction } from './prediction.js';
+export { type Reduction, reduceWeighted } from './reduction.js';
+export { type HuberOptions, type RegressionOptions, huber, l1, l2, logCosh, logCoshOf } from './regression.js';
+export { type RampOptions, type StepOptions, cosineSchedule, linearSchedule, sinHalfPeriod, stepSchedule } from './schedules.js';
+export { validateInputs } from './validate-inputs.js';

@@ -1,0 +1,74 @@
+/** One option's accepted values. */
+export type OptionRule =
+  | { readonly kind: 'number'; readonly min?: number; readonly max?: number; readonly above?: number; readonly integer?: boolean }
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'weights' };
+
+export type OptionSchema = Readonly<Record<string, OptionRule>>;
+
+export class OptionError extends Error {
+  override name = 'OptionError';
+}
+
+function describeRule(rule: OptionRule): string {
+  switch (rule.kind) {
+    case 'boolean':
+      return 'true or false';
+    case 'enum':
+      return rule.values.map((v) => `'${v}'`).join(' | ');
+    case 'weights':
+      return 'an array of finite numbers >= 0, one per class';
+    case 'number': {
+      const parts = [rule.integer ? 'an integer' : 'a finite number'];
+      if (rule.min !== undefined) parts.push(`>= ${rule.min}`);
+      if (rule.above !== undefined) parts.push(`> ${rule.above}`);
+      if (rule.max !== undefined) parts.push(`<= ${rule.max}`);
+      return parts.join(' ');
+    }
+  }
+}
+
+function accepts(rule: OptionRule, value: unknown): boolean {
+  switch (rule.kind) {
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'enum':
+      return typeof value === 'string' && rule.values.includes(value);
+    case 'weights':
+      return Array.isArray(value) && value.length > 0 && value.every((w) => typeof w === 'number' && Number.isFinite(w) && w >= 0);
+    case 'number':
+      return (
+        typeof value === 'number' &&
+        Number.isFinite(value) &&
+        (!rule.integer || Number.isInteger(value)) &&
+        (rule.min === undefined || value >= rule.min) &&
+        (rule.above === undefined || value > rule.above) &&
+        (rule.max === undefined || value <= rule.max)
+      );
+  }
+}
+
+/**
+ * Checks a loss's options against its schema: unknown keys and out-of-range values are errors
+ * that name the loss, the option, the value given and what would be accepted.
+ */
+export function validateOptions<T extends object>(loss: string, options: T | undefined, schema: OptionSchema): T {
+  const given = (options ?? {}) as Record<string, unknown>;
+  if (typeof given !== 'object' || given === null || Array.isArray(given))
+    throw new OptionError(`${loss}: options must be an object, got ${JSON.stringify(options)}`);
+  for (const [key, value] of Object.entries(given)) {
+    const rule = schema[key];
+    if (!rule)
+      throw new OptionError(`${loss}: unknown option '${key}'; known options: ${Object.keys(schema).sort().join(', ')}`);
+    if (value === undefined) continue;
+    if (!accepts(rule, value))
+      throw new OptionError(`${loss}: option ${key} = ${JSON.stringify(value)} is invalid; expected ${describeRule(rule)}`);
+  }
+  return given as T;
+}
+
+/** Throws an OptionError unless `ok`. */
+export function ensure(ok: boolean, message: string): void {
+  if (!ok) throw new OptionError(message);
+}

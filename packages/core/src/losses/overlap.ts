@@ -1,0 +1,164 @@
+import { add, div, gt, max, mul, square, stopGradient, sub, sum } from '../builders.js';
+import type { Node } from '../ir/node.js';
+import type { Role } from '../ir/roles.js';
+import { classWeightVector } from './class-weights.js';
+import { pick } from './cross-entropy.js';
+import { type Loss, makeLoss } from './loss.js';
+import { modulating } from './modulating.js';
+import { type OptionSchema, ensure, validateOptions } from './options.js';
+import { type Mode, TARGET_OPTION_RULES, classTarget, prediction } from './prediction.js';
+import { logCoshOf } from './regression.js';
+import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
+
+export interface OverlapOptions {
+  /** 'multiclass' (softmax, default), 'binary' (one sigmoid channel) or 'multilabel' (sigmoid per class). */
+  readonly mode?: Mode;
+  /** pred holds logits (default) or probabilities. */
+  readonly fromLogits?: boolean;
+  readonly sparse?: boolean;
+  readonly numClasses?: number;
+  readonly ignoreIndex?: number;
+  readonly mask?: boolean;
+  /**
+   * Added to numerator and denominator (default 1e-5, as MONAI). It fixes the empty-mask policy:
+   * a class empty in both prediction and target scores 1, so its loss is 0.
+   */
+  readonly smooth?: number;
+  /** Floor of every denominator (default 1e-7, as smp), so smooth = 0 never divides by 0. */
+  readonly eps?: number;
+  readonly classWeights?: readonly number[];
+  /** false: class 0 is left out of the class average (weight 0). Needs numClasses. */
+  readonly includeBackground?: boolean;
+  /** true: a score per image and class, averaged; false (default): one score per class over the whole batch. */
+  readonly perImage?: boolean;
+  /** 'mean' (weighted over classes, and images when perImage), 'sum', or 'none': per class ([batch, class] when perImage). */
+  readonly reduction?: Reduction;
+}
+
+export interface TverskyOptions extends OverlapOptions {
+  /** Weight of false positives (default 0.5; alpha = beta = 0.5 is Dice). */
+  readonly alpha?: number;
+  /** Weight of false negatives (default 0.5). */
+  readonly beta?: number;
+}
+
+export interface FocalTverskyOptions extends TverskyOptions {
+  /** Exponent on (1 - Tversky index): default 0.75 (Abraham and Khan 2019, 1/gamma with gamma = 4/3). */
+  readonly gamma?: number;
+}
+
+const SCHEMA: OptionSchema = {
+  ...TARGET_OPTION_RULES,
+  smooth: { kind: 'number', min: 0 },
+  eps: { kind: 'number', above: 0 },
+  classWeights: { kind: 'weights' },
+  includeBackground: { kind: 'boolean' },
+  perImage: { kind: 'boolean' },
+  reduction: REDUCTION_RULE,
+};
+
+/** Soft confusion counts per class (and per image when perImage): I = sum p t, P = sum p, T = sum t. */
+interface Counts {
+  readonly intersection: Node;
+  readonly predicted: Node;
+  readonly actual: Node;
+  readonly smooth: number;
+  readonly eps: number;
+  readonly classWeights: Node | null;
+  readonly reduction: Reduction;
+  readonly inputs: Loss['inputs'];
+}
+
+function counts(name: string, o: OverlapOptions): Counts {
+  const mode = o.mode ?? 'multiclass';
+  const { numClasses } = pick(o);
+  ensure(!(mode === 'binary' && o.includeBackground === false), `${name}: binary mode has no background channel to exclude`);
+  const { probs, spec } = prediction({ mode, fromLogits: o.fromLogits ?? true, numClasses });
+  const target = classTarget({ loss: name, mode, sparse: o.sparse ?? false, ...pick(o) });
+  const p = target.valid ? mul(probs, target.valid) : probs;
+  const t = target.valid ? mul(target.target, target.valid) : target.target;
+  const over: Role[] = o.perImage ? ['spatial'] : ['batch', 'spatial'];
+  return {
+    intersection: sum(mul(p, t), over),
+    predicted: sum(p, over),
+    actual: sum(t, over),
+    smooth: o.smooth ?? 1e-5,
+    eps: o.eps ?? 1e-7,
+    classWeights: classWeightVector(name, { ...o, numClasses }),
+    reduction: o.reduction ?? 'mean',
+    inputs: { pred: spec, ...target.inputs },
+  };
+}
+
+/** (num + smooth) / max(den + smooth, eps) */
+const ratio = (c: Counts, num: Node, den: Node): Node => div(add(num, c.smooth), max(add(den, c.smooth), c.eps));
+
+/** Averages (or sums) a per-class loss with the class weights. */
+function overClasses(name: string, c: Counts, perClass: Node): Loss {
+  return makeLoss(name, reduceWeighted(perClass, c.classWeights, c.reduction), c.inputs);
+}
+
+/** Soft Dice loss: 1 - (2 I + s) / (P + T + s) per class. */
+export function dice(options?: OverlapOptions): Loss {
+  const c = counts('dice', validateOptions('dice', options, SCHEMA));
+  return overClasses('dice', c, sub(1, ratio(c, mul(2, c.intersection), add(c.predicted, c.actual))));
+}
+
+/** Soft Jaccard / IoU loss: 1 - (I + s) / (P + T - I + s) per class. */
+export function jaccard(options?: OverlapOptions): Loss {
+  const c = counts('jaccard', validateOptions('jaccard', options, SCHEMA));
+  return overClasses('jaccard', c, sub(1, ratio(c, c.intersection, sub(add(c.predicted, c.actual), c.intersection))));
+}
+
+const TVERSKY_SCHEMA: OptionSchema = {
+  ...SCHEMA,
+  alpha: { kind: 'number', min: 0 },
+  beta: { kind: 'number', min: 0 },
+};
+
+/** Tversky index (I + s) / (I + alpha FP + beta FN + s), FP = P - I, FN = T - I. */
+function tverskyIndex(c: Counts, alpha: number, beta: number): Node {
+  const falsePositive = sub(c.predicted, c.intersection);
+  const falseNegative = sub(c.actual, c.intersection);
+  return ratio(c, c.intersection, add(c.intersection, mul(alpha, falsePositive), mul(beta, falseNegative)));
+}
+
+/** Tversky loss: 1 - Tversky index per class. */
+export function tversky(options?: TverskyOptions): Loss {
+  const o = validateOptions('tversky', options, TVERSKY_SCHEMA);
+  ensure((o.alpha ?? 0.5) + (o.beta ?? 0.5) > 0, 'tversky: alpha + beta must be > 0');
+  const c = counts('tversky', o);
+  return overClasses('tversky', c, sub(1, tverskyIndex(c, o.alpha ?? 0.5, o.beta ?? 0.5)));
+}
+
+/** Focal Tversky loss: (1 - Tversky index)^gamma per class. */
+export function focalTversky(options?: FocalTverskyOptions): Loss {
+  const o = validateOptions('focalTversky', options, { ...TVERSKY_SCHEMA, gamma: { kind: 'number', above: 0 } });
+  ensure((o.alpha ?? 0.5) + (o.beta ?? 0.5) > 0, 'focalTversky: alpha + beta must be > 0');
+  const c = counts('focalTversky', o);
+  const base = sub(1, tverskyIndex(c, o.alpha ?? 0.5, o.beta ?? 0.5));
+  return overClasses('focalTversky', c, modulating(base, o.gamma ?? 0.75, c.eps) ?? base);
+}
+
+/** log(cosh(Dice loss)) per class (Jadon 2020), computed without overflow. */
+export function logCoshDice(options?: OverlapOptions): Loss {
+  const c = counts('logCoshDice', validateOptions('logCoshDice', options, SCHEMA));
+  return overClasses('logCoshDice', c, logCoshOf(sub(1, ratio(c, mul(2, c.intersection), add(c.predicted, c.actual)))));
+}
+
+/**
+ * Generalized Dice (Sudre et al. 2017): 1 - (2 sum_c w_c I_c + s) / (sum_c w_c (P_c + T_c) + s),
+ * w_c = 1 / T_c^2 for classes present in the target and 0 for absent ones (their weight would be
+ * infinite), times any class weights. The weights are constants of the target: no gradient.
+ * reduction 'none' gives one value per image when perImage, else the scalar.
+ */
+export function generalizedDice(options?: OverlapOptions): Loss {
+  const c = counts('generalizedDice', validateOptions('generalizedDice', options, SCHEMA));
+  const present = gt(c.actual, 0);
+  const inverseSquare = mul(present, div(1, square(max(c.actual, c.eps))));
+  const w = stopGradient(c.classWeights ? mul(inverseSquare, c.classWeights) : inverseSquare);
+  const numerator = mul(2, sum(mul(w, c.intersection), ['class']));
+  const denominator = sum(mul(w, add(c.predicted, c.actual)), ['class']);
+  const perImage = sub(1, ratio(c, numerator, denominator));
+  return makeLoss('generalizedDice', reduceWeighted(perImage, null, c.reduction), c.inputs);
+}

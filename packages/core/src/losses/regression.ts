@@ -1,0 +1,59 @@
+import { abs, add, input, le, mul, softplus, square, sub, where } from '../builders.js';
+import type { Node } from '../ir/node.js';
+import { type Loss, makeLoss } from './loss.js';
+import { type OptionSchema, validateOptions } from './options.js';
+import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
+
+export interface RegressionOptions {
+  /** 'mean' over every element (default), 'sum', or 'none': per element. */
+  readonly reduction?: Reduction;
+}
+export interface HuberOptions extends RegressionOptions {
+  /** Where the quadratic part meets the linear part (default 1, as in Keras and PyTorch). */
+  readonly delta?: number;
+}
+
+const SCHEMA: OptionSchema = { reduction: REDUCTION_RULE };
+
+/** A pointwise loss of d = pred - target, both real tensors over every role. */
+function pointwise(name: string, options: RegressionOptions | undefined, perElement: (d: Node) => Node): Loss {
+  const pred = input('pred');
+  const target = input('target');
+  const values = perElement(sub(pred, target));
+  return makeLoss(name, reduceWeighted(values, null, options?.reduction ?? 'mean'), {
+    pred: { roles: pred.roles, domain: 'real' },
+    target: { roles: target.roles, domain: 'real' },
+  });
+}
+
+/** L1 / MAE: |pred - target|. */
+export function l1(options?: RegressionOptions): Loss {
+  validateOptions('l1', options, SCHEMA);
+  return pointwise('l1', options, abs);
+}
+
+/** L2 / MSE: (pred - target)^2. */
+export function l2(options?: RegressionOptions): Loss {
+  validateOptions('l2', options, SCHEMA);
+  return pointwise('l2', options, square);
+}
+
+/** Huber: d^2/2 for |d| <= delta, delta (|d| - delta/2) beyond. */
+export function huber(options?: HuberOptions): Loss {
+  validateOptions('huber', options, { ...SCHEMA, delta: { kind: 'number', above: 0 } });
+  const delta = options?.delta ?? 1;
+  return pointwise('huber', options, (d) =>
+    where(le(abs(d), delta), mul(0.5, square(d)), mul(delta, sub(abs(d), 0.5 * delta))),
+  );
+}
+
+/** log cosh d, computed as d + softplus(-2d) - log 2 so it never overflows. */
+export function logCoshOf(d: Node): Node {
+  return sub(add(d, softplus(mul(-2, d))), Math.LN2);
+}
+
+/** log-cosh: log(cosh(pred - target)). */
+export function logCosh(options?: RegressionOptions): Loss {
+  validateOptions('logCosh', options, SCHEMA);
+  return pointwise('logCosh', options, logCoshOf);
+}
