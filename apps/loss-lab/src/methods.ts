@@ -10,6 +10,8 @@ export interface LossMethod {
   /** panel letter in the paper's figures */
   readonly letter: string;
   readonly label: string;
+  /** a few characters for panel titles */
+  readonly short: string;
   /** the term the method adds, or null for no loss method */
   readonly term: ((t: EquationTerms) => Node) | null;
 }
@@ -21,17 +23,18 @@ const equation = (n: number) => {
 };
 
 export const LOSS_METHODS: readonly LossMethod[] = [
-  { key: 'none', letter: 'a', label: '(a) no loss function', term: null },
-  { key: 'l1-l2', letter: 'b', label: '(b) L1 + L2, Eq. (2)', term: equation(2) },
-  { key: 'exponential', letter: 'c', label: '(c) nonlinear exponential, Eq. (3)', term: equation(3) },
+  { key: 'none', short: 'none', letter: 'a', label: '(a) no loss function', term: null },
+  { key: 'l1-l2', short: 'L1+L2', letter: 'b', label: '(b) L1 + L2, Eq. (2)', term: equation(2) },
+  { key: 'exponential', short: 'exp', letter: 'c', label: '(c) nonlinear exponential, Eq. (3)', term: equation(3) },
   {
     key: 'exponential-l1-l2',
+    short: 'exp+L1/L2',
     letter: 'd',
     label: '(d) exponential + L1/L2, Eqs. (3)+(2)',
     term: (t) => add(equation(3)(t), equation(2)(t)),
   },
-  { key: 'ema', letter: 'e', label: '(e) EMA, Eq. (4)', term: equation(4) },
-  { key: 'ema-nonlinear', letter: 'f', label: '(f) EMA + nonlinear, Eq. (7)', term: equation(7) },
+  { key: 'ema', short: 'EMA', letter: 'e', label: '(e) EMA, Eq. (4)', term: equation(4) },
+  { key: 'ema-nonlinear', short: 'EMA+exp', letter: 'f', label: '(f) EMA + nonlinear, Eq. (7)', term: equation(7) },
 ];
 
 /** The covariates every method reads, with their defaults. */

@@ -82,12 +82,12 @@ export function surfaceCells(s: LandscapeSurface, extra: Record<string, string> 
   return rows;
 }
 
-export function heatmapFacetSpec(rows: Figure['rows'], options: { columns: number; colorTitle: string }) {
+export function heatmapFacetSpec(rows: Figure['rows'], options: { columns: number; colorTitle: string }): Figure['spec'] {
   return {
     vegaLite: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       data: { values: rows as Record<string, unknown>[] },
-      facet: { field: 'method', type: 'nominal' as const, title: null, sort: null },
+      facet: { field: 'method', type: 'nominal', title: null, sort: null },
       columns: options.columns,
       spec: {
         width: 190,
@@ -97,15 +97,15 @@ export function heatmapFacetSpec(rows: Figure['rows'], options: { columns: numbe
           { calculate: 'datum.x1 + 0.25 * (datum.x1 - datum.x0)', as: 'x1_overlap' },
           { calculate: 'datum.y1 + 0.25 * (datum.y1 - datum.y0)', as: 'y1_overlap' },
         ],
-        mark: { type: 'rect' as const, clip: true },
+        mark: { type: 'rect', clip: true },
         encoding: {
-          x: { field: 'x0', type: 'quantitative' as const, title: 'x', scale: { nice: false, zero: false } },
+          x: { field: 'x0', type: 'quantitative', title: 'x', scale: { nice: false, zero: false } },
           x2: { field: 'x1_overlap' },
-          y: { field: 'y0', type: 'quantitative' as const, title: 'y', scale: { nice: false, zero: false } },
+          y: { field: 'y0', type: 'quantitative', title: 'y', scale: { nice: false, zero: false } },
           y2: { field: 'y1_overlap' },
           color: {
             field: 'value',
-            type: 'quantitative' as const,
+            type: 'quantitative',
             title: options.colorTitle,
             scale: { scheme: 'viridis' },
             legend: { gradientLength: 120 },
@@ -113,11 +113,11 @@ export function heatmapFacetSpec(rows: Figure['rows'], options: { columns: numbe
         },
       },
       resolve: {
-        scale: { color: 'independent' as const },
-        axis: { x: 'independent' as const, y: 'independent' as const },
+        scale: { color: 'independent' },
+        axis: { x: 'independent', y: 'independent' },
       },
     },
-  } as const;
+  };
 }
 
 export function landscapeAnalysis(n = 41): Analysis {
