@@ -316,6 +316,25 @@ export class GraphBuilder {
     return outputs;
   }
 
+  /**
+   * Renames a value produced by a node (e.g. to give a graph output a fixed name). Only values
+   * that are not graph inputs, initializers or outputs can be renamed.
+   */
+  renameValue(from: string, to: string): void {
+    const producer = this.nodes.findIndex((n) => (n.output as string[]).includes(from));
+    if (producer < 0) throw new Error(`cannot rename '${from}': no node of graph '${this.name}' produces it`);
+    if (this.outputs.some((o) => o.name === from)) throw new Error(`cannot rename '${from}': it is already a graph output`);
+    this.claim(to, 'renamed value');
+    this.names.delete(from);
+    const swap = (list: readonly string[]) => list.map((v) => (v === from ? to : v));
+    this.nodes.forEach((n, i) => {
+      n.input = swap(n.input as string[]);
+      n.output = swap(n.output as string[]);
+      const b = this.built[i]!;
+      this.built[i] = { ...b, inputs: swap(b.inputs), outputs: swap(b.outputs) };
+    });
+  }
+
   nodeCount(): number {
     return this.nodes.length;
   }

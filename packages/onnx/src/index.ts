@@ -12,3 +12,32 @@ export {
   type TensorInit,
   irVersionFor,
 } from './graph-builder.js';
+export { type Layout, type LayoutName, axesOf, makeLayout, physicalShape } from './layout.js';
+export { LOWERINGS, type Lowered, type LoweringContext } from './lowerings.js';
+export {
+  type GraphInputInfo,
+  type GraphInputKind,
+  type GraphOutputInfo,
+  type GraphOutputKind,
+  LOSS_OPSET,
+  LOSS_OUTPUT,
+  type LossLike,
+  type OnnxLoss,
+  type ToOnnxOptions,
+  formulaOf,
+  gradientOutputName,
+  nextStateOutputName,
+  stateInputName,
+  toOnnx,
+} from './to-onnx.js';
+export { AUTO_PROVIDERS, EXECUTION_PROVIDERS, type ExecutionProviderName, type OpenedSession, type SessionSettings, openSession } from './providers.js';
+export {
+  LossInputError,
+  type LossRun,
+  type LossRunInputs,
+  type LossSession,
+  type LossSessionOptions,
+  type TensorData,
+  buildFeeds,
+  createLossSession,
+} from './session.js';

@@ -1,0 +1,193 @@
+import { type Node, type Op, type Roles, minusRoles, softmax, unionRoles } from '@losskit/core';
+
+/**
+ * A lowered value. `phys` lists the roles the ONNX tensor really spans (a subset of the node's
+ * roles): a broadcast is left to ONNX broadcasting instead of an Expand, and only materialized
+ * where a reduction or a graph output needs it. `bool` marks a comparison result, kept as an ONNX
+ * bool so Where uses it directly; `float` caches its Cast to float.
+ */
+export interface Lowered {
+  readonly name: string;
+  readonly phys: Roles;
+  readonly bool?: boolean;
+  float?: string;
+}
+
+/** What a lowering rule may use: the node, its lowered arguments and a few emitters. */
+export interface LoweringContext {
+  readonly node: Node;
+  readonly args: readonly Lowered[];
+  /** Emits one ONNX node named after the core node; returns its single output. */
+  emit(opType: string, inputs: string[], attrs?: Record<string, number | number[] | { float: number }>): string;
+  /** A value as a float tensor (bool comparison results are cast once). */
+  float(value: Lowered): string;
+  /** A value as a bool tensor (float: nonzero is true). */
+  bool(value: Lowered): string;
+  /** A float scalar constant. */
+  constant(value: number): string;
+  /** A per-class float constant, shaped for broadcasting. */
+  classConstant(values: readonly number[]): string;
+  /** An int64 1-D constant (axes). */
+  axes(roles: Roles): string;
+  /** Lowers another core node through the shared memo table (used by peepholes). */
+  lower(node: Node): Lowered;
+  /** The graph value of an input, param or state leaf. */
+  leaf(node: Node): Lowered;
+  /** The element count over `roles` as a float scalar (static when shapes are known). */
+  size(roles: Roles): Lowered;
+  /** The class axis index. */
+  readonly classAxis: number;
+}
+
+type Lowering = (ctx: LoweringContext) => Lowered;
+
+const elementwise = (opType: string): Lowering => (ctx) => ({
+  name: ctx.emit(
+    opType,
+    ctx.args.map((a) => ctx.float(a)),
+  ),
+  phys: unionPhys(ctx.args),
+});
+
+const compare = (opType: string): Lowering => (ctx) => ({
+  name: ctx.emit(
+    opType,
+    ctx.args.map((a) => ctx.float(a)),
+  ),
+  phys: unionPhys(ctx.args),
+  bool: true,
+});
+
+const unionPhys = (args: readonly Lowered[]): Roles => unionRoles(...args.map((a) => a.phys));
+
+const constValue = (node: Node): number | undefined =>
+  node.op === 'const' && typeof node.attrs.value === 'number' ? node.attrs.value : undefined;
+
+/**
+ * sum or mean over `roles`. Roles the operand spans physically are reduced by ReduceSum /
+ * ReduceMean; roles it only spans by broadcast contribute a factor size(roles) to a sum and
+ * nothing to a mean (the mean of a constant is the constant).
+ */
+const reduce =
+  (opType: 'ReduceSum' | 'ReduceMean'): Lowering =>
+  (ctx) => {
+    const x = ctx.args[0]!;
+    const reduced = ctx.node.attrs.roles!;
+    const present = x.phys.filter((r) => reduced.includes(r));
+    const absent = minusRoles(reduced, present);
+    const kept = minusRoles(x.phys, reduced);
+    let out: Lowered = x;
+    if (present.length > 0)
+      out = {
+        // reducing every physical axis: reduce all, keepdims=0 gives the rank-0 scalar
+        name:
+          kept.length === 0
+            ? ctx.emit(opType, [ctx.float(x)], { keepdims: 0 })
+            : ctx.emit(opType, [ctx.float(x), ctx.axes(present)], { keepdims: 1 }),
+        phys: kept,
+      };
+    if (opType === 'ReduceSum' && absent.length > 0)
+      out = { name: ctx.emit('Mul', [ctx.float(out), ctx.size(absent).name]), phys: kept };
+    return out;
+  };
+
+/**
+ * softmax along class of a value constant along class (class only by broadcast) is 1/C everywhere
+ * and its log is -log C.
+ */
+const classNormalize =
+  (opType: 'Softmax' | 'LogSoftmax'): Lowering =>
+  (ctx) => {
+    const x = ctx.args[0]!;
+    if (x.phys.includes('class')) return { name: ctx.emit(opType, [ctx.float(x)], { axis: ctx.classAxis }), phys: x.phys };
+    const classes = ctx.size(['class']).name;
+    return opType === 'Softmax'
+      ? { name: ctx.emit('Reciprocal', [classes]), phys: [] }
+      : { name: ctx.emit('Neg', [ctx.emit('Log', [classes])]), phys: [] };
+  };
+
+const same: Lowering = (ctx) => ctx.args[0]!;
+
+/**
+ * The lowering table: one rule per core op, ONNX op names as ONNX spells them. A missing op
+ * is a compile error. Peepholes that save nodes carry the identity they rely on.
+ */
+export const LOWERINGS = {
+  const: (ctx) => {
+    const value = ctx.node.attrs.value!;
+    return typeof value === 'number'
+      ? { name: ctx.constant(value), phys: [] }
+      : { name: ctx.classConstant(value), phys: ['class'] };
+  },
+  input: (ctx) => ctx.leaf(ctx.node),
+  param: (ctx) => ctx.leaf(ctx.node),
+  state: (ctx) => ctx.leaf(ctx.node),
+  size: (ctx) => ctx.size(ctx.node.attrs.roles!),
+  neg: elementwise('Neg'),
+  // e^(logsoftmax x) = softmax x: one node either way, and it shares a Softmax the graph may already have
+  exp: (ctx) => {
+    const [x] = ctx.node.args as [Node];
+    if (x.op === 'logSoftmax') return ctx.lower(softmax(x.args[0]!));
+    return elementwise('Exp')(ctx);
+  },
+  log: elementwise('Log'),
+  // ONNX has no Log1p: log(1 + x)
+  log1p: (ctx) => ({ name: ctx.emit('Log', [ctx.emit('Add', [ctx.float(ctx.args[0]!), ctx.constant(1)])]), phys: ctx.args[0]!.phys }),
+  sqrt: elementwise('Sqrt'),
+  abs: elementwise('Abs'),
+  sign: elementwise('Sign'),
+  // x*x: cheaper than Pow(x, 2) on ORT CPU
+  square: (ctx) => {
+    const x = ctx.float(ctx.args[0]!);
+    return { name: ctx.emit('Mul', [x, x]), phys: ctx.args[0]!.phys };
+  },
+  relu: elementwise('Relu'),
+  elu: (ctx) => ({ name: ctx.emit('Elu', [ctx.float(ctx.args[0]!)], { alpha: { float: ctx.node.attrs.alpha! } }), phys: ctx.args[0]!.phys }),
+  sigmoid: elementwise('Sigmoid'),
+  softplus: elementwise('Softplus'),
+  tanh: elementwise('Tanh'),
+  stopGradient: same,
+  add: elementwise('Add'),
+  sub: elementwise('Sub'),
+  // x * [cond] = Where(cond, x, 0): one node instead of Cast + Mul (where x is ±Inf or NaN and
+  // cond false this gives 0, the product NaN)
+  mul: (ctx) => {
+    const [a, b] = ctx.args as [Lowered, Lowered];
+    const [flag, other] = a.bool ? [a, b] : [b, a];
+    if (flag.bool && !other.bool)
+      return { name: ctx.emit('Where', [ctx.bool(flag), ctx.float(other), ctx.constant(0)]), phys: unionPhys([a, b]) };
+    return elementwise('Mul')(ctx);
+  },
+  div: (ctx) => {
+    // 1/x: Reciprocal, no constant operand
+    if (constValue(ctx.node.args[0]!) === 1) return { name: ctx.emit('Reciprocal', [ctx.float(ctx.args[1]!)]), phys: ctx.args[1]!.phys };
+    return elementwise('Div')(ctx);
+  },
+  pow: (ctx) => {
+    const exponent = constValue(ctx.node.args[1]!);
+    const base = ctx.args[0]!;
+    // x^-1 = 1/x; x^0.5 and x^2 are simplified to sqrt and square by the core
+    if (exponent === -1) return { name: ctx.emit('Reciprocal', [ctx.float(base)]), phys: base.phys };
+    return elementwise('Pow')(ctx);
+  },
+  min: elementwise('Min'),
+  max: elementwise('Max'),
+  gt: compare('Greater'),
+  ge: compare('GreaterOrEqual'),
+  lt: compare('Less'),
+  le: compare('LessOrEqual'),
+  eq: compare('Equal'),
+  where: (ctx) => {
+    const [c, a, b] = ctx.args as [Lowered, Lowered, Lowered];
+    return { name: ctx.emit('Where', [ctx.bool(c), ctx.float(a), ctx.float(b)]), phys: unionPhys([c, a, b]) };
+  },
+  sum: reduce('ReduceSum'),
+  mean: reduce('ReduceMean'),
+  softmax: classNormalize('Softmax'),
+  logSoftmax: classNormalize('LogSoftmax'),
+  // left to ONNX broadcasting; materialized only for reductions and outputs
+  broadcastLike: same,
+  ema: (ctx) => {
+    throw new Error(`ema '${ctx.node.attrs.slot}' reached the lowering: call lowerState first (toOnnx does)`);
+  },
+} satisfies Record<Op, Lowering>;

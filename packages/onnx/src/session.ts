@@ -1,0 +1,254 @@
+import { type Node, type Role, leaves } from '@losskit/core';
+import { type InferenceSession, Tensor } from 'onnxruntime-node';
+import { axesOf } from './layout.js';
+import { AUTO_PROVIDERS, type ExecutionProviderName, type SessionSettings, openSession } from './providers.js';
+import {
+  type GraphInputInfo,
+  LOSS_OUTPUT,
+  type LossLike,
+  type OnnxLoss,
+  type ToOnnxOptions,
+  gradientOutputName,
+  nextStateOutputName,
+  toOnnx,
+} from './to-onnx.js';
+
+export interface LossSessionOptions extends ToOnnxOptions, SessionSettings {
+  /** Providers in order of preference (default ['cpu']); 'auto' = cuda, webgpu, cpu. */
+  providers?: readonly ExecutionProviderName[] | 'auto';
+}
+
+/** Tensor data: the shape lists the roles the input spans in layout order (or the full physical shape). */
+export interface TensorData {
+  readonly shape: readonly number[];
+  readonly data: ArrayLike<number>;
+}
+
+export interface LossRunInputs {
+  /** Shorthand for inputs.pred. */
+  prediction?: TensorData;
+  /** Shorthand for inputs.target. */
+  target?: TensorData;
+  inputs?: Readonly<Record<string, TensorData | number>>;
+  /** Scalar params; unbound ones use their defaults. */
+  params?: Readonly<Record<string, number>>;
+  /** State per slot (flat data); omitted: the state the session carries (zeros at first). */
+  state?: Readonly<Record<string, ArrayLike<number>>>;
+}
+
+export interface LossRun {
+  /** The loss (a scalar loss is data[0]). */
+  readonly value: number;
+  readonly valueData: Float32Array;
+  /** grad_<input> for each requested input, laid out like the input. */
+  readonly gradients: Record<string, Float32Array>;
+  /** Every state slot after this step (also kept by the session for the next run). */
+  readonly nextState: Record<string, Float32Array>;
+}
+
+export interface LossSession {
+  readonly model: OnnxLoss;
+  /** The execution provider the session runs on. */
+  readonly provider: ExecutionProviderName;
+  /** Why preferred providers were skipped, one line each. */
+  readonly providerLog: readonly string[];
+  /** Graph input names the session feeds (for inspection). */
+  readonly inputNames: readonly string[];
+  run(inputs: LossRunInputs): Promise<LossRun>;
+  /** The state the next run starts from when it passes none. */
+  readonly state: Readonly<Record<string, Float32Array>>;
+  resetState(): void;
+  release(): Promise<void>;
+}
+
+export class LossInputError extends Error {
+  override name = 'LossInputError';
+}
+
+const ROLE_ORDER: readonly Role[] = ['batch', 'class', 'spatial'];
+
+/**
+ * Compiles a loss (value, requested gradients, state updates) and opens an ONNX Runtime session
+ * for it. Inputs are checked before each run with errors that name the input.
+ */
+export async function createLossSession(source: Node | LossLike, options: LossSessionOptions = {}): Promise<LossSession> {
+  const { providers, intraOpThreads, interOpThreads, graphOptimizationLevel, ...compile } = options;
+  const inputLeaves = leaves(['expr' in source ? source.expr : source], 'input');
+  const gradients = compile.gradients ?? (inputLeaves.has('pred') ? ['pred'] : []);
+  const model = toOnnx(source, { ...compile, gradients });
+  const opened = await openSession(model.bytes, providers === 'auto' ? AUTO_PROVIDERS : (providers ?? ['cpu']), {
+    ...(intraOpThreads !== undefined ? { intraOpThreads } : {}),
+    ...(interOpThreads !== undefined ? { interOpThreads } : {}),
+    ...(graphOptimizationLevel !== undefined ? { graphOptimizationLevel } : {}),
+  });
+  return new OnnxLossSession(model, opened.session, opened.provider, opened.skipped);
+}
+
+class OnnxLossSession implements LossSession {
+  readonly inputNames: readonly string[];
+  private carried: Record<string, Float32Array> = {};
+
+  constructor(
+    readonly model: OnnxLoss,
+    private readonly session: InferenceSession,
+    readonly provider: ExecutionProviderName,
+    readonly providerLog: readonly string[],
+  ) {
+    this.inputNames = model.inputs.map((i) => i.name);
+  }
+
+  get state(): Readonly<Record<string, Float32Array>> {
+    return this.carried;
+  }
+
+  resetState(): void {
+    this.carried = {};
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+
+  async run(given: LossRunInputs): Promise<LossRun> {
+    const feeds = buildFeeds(this.model, given, this.carried);
+    const out = await this.session.run(feeds);
+    const read = (name: string) => out[name]!.data as Float32Array;
+    const valueData = read(LOSS_OUTPUT);
+    const gradients: Record<string, Float32Array> = {};
+    const nextState: Record<string, Float32Array> = {};
+    for (const o of this.model.outputs) {
+      if (o.kind === 'gradient') gradients[o.source] = read(gradientOutputName(o.source));
+      if (o.kind === 'state') nextState[o.source] = read(nextStateOutputName(o.source));
+    }
+    this.carried = nextState;
+    return { value: valueData[0]!, valueData, gradients, nextState };
+  }
+}
+
+const describeShape = (info: GraphInputInfo): string => `[${info.shape.join(', ')}]`;
+
+function toFloat32(what: string, data: unknown): Float32Array {
+  if (data instanceof Float32Array) return data;
+  if (data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array || data instanceof Int8Array ||
+    data instanceof Uint16Array || data instanceof Int16Array || data instanceof Uint32Array)
+    return Float32Array.from(data);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array)
+    throw new LossInputError(`${what}: data is a ${data.constructor.name}; pass numbers (Float32Array, Float64Array or number[])`);
+  if (Array.isArray(data)) {
+    const bad = data.findIndex((v) => typeof v !== 'number');
+    if (bad >= 0)
+      throw new LossInputError(`${what}: data[${bad}] is ${typeof data[bad]} (${String(data[bad])}); expected numbers`);
+    return Float32Array.from(data as number[]);
+  }
+  throw new LossInputError(`${what}: data must be a Float32Array, Float64Array or number[], got ${data === null ? 'null' : typeof data}`);
+}
+
+/** The graph feeds for one run, with every shape, dtype and size checked against the model. */
+export function buildFeeds(
+  model: OnnxLoss,
+  given: LossRunInputs,
+  carried: Readonly<Record<string, Float32Array>>,
+): Record<string, Tensor> {
+  const layout = model.layout;
+  const tensors: Record<string, TensorData | number> = { ...(given.inputs ?? {}) };
+  if (given.prediction) tensors.pred = given.prediction;
+  if (given.target) tensors.target = given.target;
+  const known = new Set(model.inputs.filter((i) => i.kind === 'input').map((i) => i.source));
+  for (const name of Object.keys(tensors))
+    if (!known.has(name))
+      throw new LossInputError(
+        `unknown input '${name}': the loss takes ${[...known].map((n) => `'${n}'`).join(', ') || 'no tensor inputs'}`,
+      );
+  for (const name of Object.keys(given.params ?? {}))
+    if (!model.inputs.some((i) => i.kind === 'param' && i.source === name))
+      throw new LossInputError(
+        `unknown param '${name}': the loss has ${model.inputs.filter((i) => i.kind === 'param').map((i) => `'${i.source}'`).join(', ') || 'no params'}`,
+      );
+
+  // role sizes, from the first input spanning each role (and the static sizes compiled in)
+  const dims: Partial<Record<Role, { value: number[]; from: string }>> = {};
+  const feeds: Record<string, Tensor> = {};
+  const physical = (info: GraphInputInfo): number[] =>
+    info.roles.length === 0 ? [] : Array.from({ length: layout.rank }, (_, axis) => {
+      const role = ROLE_ORDER.find((r) => layout.axes[r].includes(axis))!;
+      return info.roles.includes(role) ? dims[role]!.value[layout.axes[role].indexOf(axis)]! : 1;
+    });
+
+  for (const info of model.inputs.filter((i) => i.kind === 'input')) {
+    const what = `input '${info.source}'`;
+    const value = tensors[info.source];
+    if (value === undefined)
+      throw new LossInputError(
+        `missing ${what} (shape ${describeShape(info)}, roles [${info.roles.join(', ')}])${info.source === 'pred' ? ': pass it as prediction' : ''}`,
+      );
+    if (typeof value === 'number') {
+      if (info.roles.length > 0) throw new LossInputError(`${what} spans [${info.roles.join(', ')}] but was given a number`);
+      feeds[info.name] = new Tensor('float32', Float32Array.of(value), []);
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || !Array.isArray(value.shape))
+      throw new LossInputError(`${what}: expected { shape: number[], data }, got ${JSON.stringify(value)?.slice(0, 80)}`);
+    const axes = axesOf(layout, info.roles);
+    const shape = [...value.shape];
+    let spanned: number[];
+    if (shape.length === axes.length) spanned = shape;
+    else if (shape.length === layout.rank && info.roles.length > 0) {
+      const stray = shape.findIndex((d, axis) => !axes.includes(axis) && d !== 1);
+      if (stray >= 0)
+        throw new LossInputError(
+          `${what} has shape [${shape.join(', ')}]: axis ${stray} must be 1 (the input does not span that role); expected ${describeShape(info)}`,
+        );
+      spanned = axes.map((a) => shape[a]!);
+    } else
+      throw new LossInputError(
+        `${what} has shape [${shape.join(', ')}] (rank ${shape.length}), expected ${describeShape(info)} or its ${axes.length} spanned axes (${layout.name} layout)`,
+      );
+    if (!shape.every((d) => Number.isInteger(d) && d > 0))
+      throw new LossInputError(`${what} has shape [${shape.join(', ')}]: dimensions must be positive integers`);
+    for (const role of info.roles) {
+      const roleDims = layout.axes[role].map((a) => spanned[axes.indexOf(a)]!);
+      const seen = dims[role];
+      if (seen && seen.value.join(',') !== roleDims.join(','))
+        throw new LossInputError(
+          `shape mismatch: ${what} has ${role} [${roleDims.join(', ')}] but ${seen.from} has [${seen.value.join(', ')}] (${role} axis)`,
+        );
+      const fixed = info.shape.filter((_, axis) => layout.axes[role].includes(axis));
+      fixed.forEach((d, i) => {
+        if (typeof d === 'number' && d !== roleDims[i])
+          throw new LossInputError(`${what}: ${role} size ${roleDims[i]} but the model was compiled for ${d}`);
+      });
+      dims[role] ??= { value: roleDims, from: what };
+    }
+    const count = shape.reduce((a, b) => a * b, 1);
+    const data = toFloat32(what, value.data);
+    if (data.length !== count)
+      throw new LossInputError(`${what} has ${data.length} values but its shape [${shape.join(', ')}] needs ${count}`);
+    feeds[info.name] = new Tensor('float32', data, physical(info));
+  }
+
+  for (const info of model.inputs.filter((i) => i.kind === 'param')) {
+    const value = given.params?.[info.source] ?? info.default;
+    if (value === undefined) throw new LossInputError(`missing param '${info.source}': bind it in params (it has no default)`);
+    if (typeof value !== 'number') throw new LossInputError(`param '${info.source}' must be a number, got ${typeof value}`);
+    feeds[info.name] = new Tensor('float32', Float32Array.of(value), []);
+  }
+
+  for (const info of model.inputs.filter((i) => i.kind === 'state')) {
+    const what = `state '${info.source}'`;
+    for (const role of info.roles)
+      if (!dims[role]) throw new LossInputError(`${what} spans ${role}, but no input fixes its size`);
+    const shape = physical(info);
+    const count = shape.reduce((a, b) => a * b, 1);
+    const given_ = given.state?.[info.source] ?? carried[info.source];
+    const data = given_ === undefined ? new Float32Array(count) : toFloat32(what, given_);
+    if (data.length !== count)
+      throw new LossInputError(`${what} has ${data.length} values but needs ${count} (shape [${shape.join(', ')}])`);
+    feeds[info.name] = new Tensor('float32', data, shape);
+  }
+  for (const name of Object.keys(given.state ?? {}))
+    if (!model.inputs.some((i) => i.kind === 'state' && i.source === name))
+      throw new LossInputError(
+        `unknown state slot '${name}': the loss has ${model.inputs.filter((i) => i.kind === 'state').map((i) => `'${i.source}'`).join(', ') || 'no state'}`,
+      );
+  return feeds;
+}

@@ -1,0 +1,314 @@
+import * as core from '@losskit/core';
+import { type Node, type Role, type Roles, formatRoles, gradient, lowerState, sameRoles, simplify, topoSort } from '@losskit/core';
+import { GraphBuilder } from './graph-builder.js';
+import { type Layout, type LayoutName, axesOf, makeLayout, physicalShape } from './layout.js';
+import { LOWERINGS, type Lowered, type LoweringContext } from './lowerings.js';
+
+/** The opset every loss graph is emitted at (onnxruntime-node 1.30 runs up to 26). */
+export const LOSS_OPSET = 18;
+
+/** A scalar loss expression, or a catalogue Loss (its `expr`, with its param defaults). */
+export interface LossLike {
+  readonly name?: string;
+  readonly expr: Node;
+  readonly params?: Readonly<Record<string, number>>;
+}
+
+export interface ToOnnxOptions {
+  /** Inputs (or params) to emit `grad_<name>` outputs for; `true`: every input. Default none. */
+  gradients?: readonly string[] | boolean;
+  /** Physical layout: NCHW (default, class axis 1) or NHWC (class axis last). */
+  layout?: LayoutName;
+  /** Number of spatial axes (2 for [N, C, H, W], default). */
+  spatialRank?: number;
+  /** Static sizes: fixed input dimensions, and size() nodes become constants. */
+  sizes?: { batch?: number; class?: number; spatial?: readonly number[] };
+  /** Graph name (default: the loss name, or 'loss'). */
+  name?: string;
+  /** Simplify the loss before lowering (default true; the gradient is always simplified). */
+  simplify?: boolean;
+  /** ai.onnx opset (default LOSS_OPSET). */
+  opset?: number;
+}
+
+export type GraphInputKind = 'input' | 'param' | 'state';
+export interface GraphInputInfo {
+  /** The ONNX graph input name. */
+  readonly name: string;
+  readonly kind: GraphInputKind;
+  /** The core leaf name (input, param or state slot). */
+  readonly source: string;
+  readonly roles: Roles;
+  /** ONNX shape: numbers, symbolic names, 1 for roles the value lacks; [] for scalars. */
+  readonly shape: readonly (number | string)[];
+  /** Params: the value used when a run binds none. */
+  readonly default?: number;
+}
+
+export type GraphOutputKind = 'loss' | 'gradient' | 'state';
+export interface GraphOutputInfo {
+  readonly name: string;
+  readonly kind: GraphOutputKind;
+  /** gradient: the input differentiated against; state: the slot. */
+  readonly source: string;
+  readonly roles: Roles;
+  readonly shape: readonly (number | string)[];
+}
+
+export interface OnnxLoss {
+  /** The ModelProto bytes. */
+  readonly bytes: Uint8Array;
+  readonly name: string;
+  readonly opset: number;
+  readonly layout: Layout;
+  readonly inputs: readonly GraphInputInfo[];
+  readonly outputs: readonly GraphOutputInfo[];
+  /** ONNX nodes emitted (constants are initializers and not counted). */
+  readonly nodeCount: number;
+  /** Readable text form, one line per node. */
+  readonly text: string;
+  /** The loss formula (core `print` when available). */
+  readonly formula: string;
+}
+
+/** Graph-input name of a state slot and graph-output name of its next value. */
+export const stateInputName = (slot: string): string => `state.${slot}`;
+export const nextStateOutputName = (slot: string): string => `next_state.${slot}`;
+export const gradientOutputName = (input: string): string => `grad_${input}`;
+export const LOSS_OUTPUT = 'loss';
+
+const printer = (core as Record<string, unknown>).print as ((node: Node) => string) | undefined;
+
+/** A formula for people: core `print` when the core has it, else a nested op listing. */
+export function formulaOf(node: Node): string {
+  if (printer) return printer(node);
+  const show = (n: Node): string => {
+    if (n.op === 'const') return JSON.stringify(n.attrs.value);
+    if (n.attrs.name !== undefined) return n.attrs.name;
+    const attrs = n.attrs.roles ? `[${n.attrs.roles.join(',')}]` : '';
+    return `${n.op}${attrs}(${n.args.map(show).join(', ')})`;
+  };
+  return show(node);
+}
+
+function isLoss(x: Node | LossLike): x is LossLike {
+  return 'expr' in x;
+}
+
+/**
+ * Compiles a scalar loss to an ONNX model: graph inputs for every input leaf, scalar params
+ * (changeable per run) and EMA state slots; outputs `loss`, the requested `grad_<input>`, and
+ * `next_state.<slot>`. Value, gradients and state updates are lowered with one memo table over
+ * the interned core graph, so each shared subexpression becomes one ONNX node.
+ */
+export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): OnnxLoss {
+  const expr = isLoss(source) ? source.expr : source;
+  const paramDefaults = isLoss(source) ? (source.params ?? {}) : {};
+  const name = options.name ?? (isLoss(source) ? source.name : undefined) ?? 'loss';
+  const layout = makeLayout(options.layout, options.spatialRank ?? options.sizes?.spatial?.length ?? 2);
+  const sizes = options.sizes ?? {};
+  if (sizes.spatial && sizes.spatial.length !== layout.spatialRank)
+    throw new Error(`sizes.spatial has ${sizes.spatial.length} dims but spatialRank is ${layout.spatialRank}`);
+
+  const lowered = lowerState([expr]);
+  const lossRoot = options.simplify === false ? lowered.roots[0]! : simplify(lowered.roots[0]!);
+  const slots = lowered.slots;
+  const allLeaves = topoSort([lossRoot, ...slots.map((s) => s.next)]);
+  const inputLeaves = new Map(allLeaves.filter((n) => n.op === 'input').map((n) => [n.attrs.name!, n]));
+  const paramLeaves = new Map(allLeaves.filter((n) => n.op === 'param').map((n) => [n.attrs.name!, n]));
+
+  const wrtNames =
+    options.gradients === true ? [...inputLeaves.keys()] : options.gradients === false ? [] : [...(options.gradients ?? [])];
+  const wrtNodes = wrtNames.map((w) => {
+    const leaf = inputLeaves.get(w) ?? paramLeaves.get(w);
+    if (!leaf)
+      throw new Error(
+        `gradient requested for '${w}', but the loss has no input or param of that name (inputs: ${[...inputLeaves.keys()].join(', ') || 'none'}; params: ${[...paramLeaves.keys()].join(', ') || 'none'})`,
+      );
+    return leaf;
+  });
+  const grads = wrtNodes.length > 0 ? gradient(lossRoot, wrtNodes) : [];
+
+  const g = new GraphBuilder(name, { opset: options.opset ?? LOSS_OPSET });
+  const roots = [lossRoot, ...grads, ...slots.map((s) => s.next)];
+  const order = topoSort(roots);
+
+  // graph inputs, declared up front in a stable order: inputs, params, state
+  const inputs: GraphInputInfo[] = [];
+  const leafValues = new Map<Node, Lowered>();
+  const dimOf = (role: Role, i: number): number | string =>
+    (role === 'spatial' ? sizes.spatial?.[i] : sizes[role]) ?? layout.dimNames[role][i]!;
+  const declare = (leaf: Node, kind: GraphInputKind, graphName: string, extra: { default?: number } = {}) => {
+    const shape = physicalShape(layout, leaf.roles, dimOf);
+    g.input(graphName, 'float', shape);
+    leafValues.set(leaf, { name: graphName, phys: leaf.roles });
+    inputs.push({ name: graphName, kind, source: leaf.attrs.name!, roles: leaf.roles, shape, ...extra });
+  };
+  const byName = (a: Node, b: Node) => (a.attrs.name! < b.attrs.name! ? -1 : 1);
+  const leavesOf = (op: string) => order.filter((n) => n.op === op).sort(byName);
+  for (const leaf of leavesOf('input')) declare(leaf, 'input', leaf.attrs.name!);
+  for (const leaf of leavesOf('param')) {
+    const fallback = paramDefaults[leaf.attrs.name!] ?? leaf.attrs.default;
+    declare(leaf, 'param', leaf.attrs.name!, fallback === undefined ? {} : { default: fallback });
+  }
+  for (const leaf of leavesOf('state')) declare(leaf, 'state', stateInputName(leaf.attrs.name!));
+
+  const spatialLeaves = order.filter((n) => (n.op === 'input' || n.op === 'state') && leafValues.has(n));
+  const memo = new Map<Node, Lowered>();
+  const sizeMemo = new Map<string, Lowered>();
+  const boolMemo = new Map<string, string>();
+  let current: Node = lossRoot;
+
+  const emit = (opType: string, ins: string[], attrs: Record<string, number | number[] | { float: number }> = {}) =>
+    g.node(opType, ins, attrs, { name: current.op, docString: describeNode(current) })[0]!;
+
+  /** The int64 shape pieces of `roles`' axes taken from leaves (or static sizes). */
+  const classFromConst = order.find((n) => n.op === 'const' && typeof n.attrs.value !== 'number');
+  const staticSize = (role: Role): number | undefined => {
+    if (role === 'spatial') return sizes.spatial?.reduce((a, b) => a * b, 1);
+    if (role === 'class' && sizes.class === undefined && classFromConst && !spatialLeaves.some((l) => l.roles.includes('class')))
+      return (classFromConst.attrs.value as readonly number[]).length;
+    return sizes[role];
+  };
+  const sizeOf = (roles: Roles): Lowered => {
+    const key = roles.join('+');
+    const found = sizeMemo.get(key);
+    if (found) return found;
+    let result: Lowered;
+    const statics = roles.map(staticSize);
+    const dynamic = roles.filter((_, i) => statics[i] === undefined);
+    const staticProduct = statics.reduce<number>((a, b) => a * (b ?? 1), 1);
+    if (dynamic.length === 0) result = { name: g.constant(staticProduct), phys: [] };
+    else {
+      const exact = spatialLeaves.find((l) => sameRoles(l.roles, dynamic));
+      let count: string;
+      if (exact) count = emit('Size', [leafValues.get(exact)!.name]);
+      else {
+        const pieces = dynamic.map((role) => {
+          const leaf = spatialLeaves.find((l) => l.roles.includes(role));
+          // a role no leaf spans has size 1 (the reference's default)
+          if (!leaf) return g.constant([1], 'int64');
+          const axes = layout.axes[role];
+          return emit('Shape', [leafValues.get(leaf)!.name], { start: axes[0]!, end: axes[axes.length - 1]! + 1 });
+        });
+        const dims = pieces.length === 1 ? pieces[0]! : emit('Concat', pieces, { axis: 0 });
+        count = emit('ReduceProd', [dims], { keepdims: 0 });
+      }
+      let value = emit('Cast', [count], { to: 1 });
+      if (staticProduct !== 1) value = emit('Mul', [value, g.constant(staticProduct)]);
+      result = { name: value, phys: [] };
+    }
+    sizeMemo.set(key, result);
+    return result;
+  };
+
+  const float = (v: Lowered): string => {
+    if (!v.bool) return v.name;
+    v.float ??= emit('Cast', [v.name], { to: 1 });
+    return v.float;
+  };
+  const bool = (v: Lowered): string => {
+    if (v.bool) return v.name;
+    let b = boolMemo.get(v.name);
+    if (!b) {
+      // Cast float -> bool: nonzero is true, as where() reads its condition
+      b = emit('Cast', [v.name], { to: 9 });
+      boolMemo.set(v.name, b);
+    }
+    return b;
+  };
+
+  const lower = (node: Node): Lowered => {
+    const done = memo.get(node);
+    if (done) return done;
+    for (const arg of node.args) lower(arg);
+    const saved = current;
+    current = node;
+    const ctx: LoweringContext = {
+      node,
+      args: node.args.map((a) => memo.get(a)!),
+      emit,
+      float,
+      bool,
+      constant: (v) => g.constant(v),
+      classConstant: (values) => g.constant(values, 'float', physicalShape(layout, ['class'], () => values.length) as number[]),
+      axes: (roles) => g.constant(axesOf(layout, roles), 'int64'),
+      lower,
+      leaf: (leaf) => {
+        const v = leafValues.get(leaf);
+        if (!v) throw new Error(`leaf ${leaf.op} '${leaf.attrs.name}' was not declared as a graph input`);
+        return v;
+      },
+      size: sizeOf,
+      classAxis: layout.axes.class[0]!,
+    };
+    const rule = LOWERINGS[node.op] as (ctx: LoweringContext) => Lowered;
+    const result = rule(ctx);
+    current = saved;
+    memo.set(node, result);
+    return result;
+  };
+
+  for (const node of order) lower(node);
+
+  /** An int64 shape tensor for `roles` in the physical layout (for Expand). */
+  const shapeFor = (roles: Roles): string => {
+    const exact = spatialLeaves.find((l) => sameRoles(l.roles, roles));
+    if (exact) return emit('Shape', [leafValues.get(exact)!.name]);
+    const dims = Array.from({ length: layout.rank }, (_, axis) => {
+      const role = (Object.keys(layout.axes) as Role[]).find((r) => layout.axes[r].includes(axis))!;
+      if (!roles.includes(role)) return g.constant([1], 'int64');
+      const known = role === 'spatial' ? sizes.spatial?.[layout.axes.spatial.indexOf(axis)] : sizes[role];
+      if (known !== undefined) return g.constant([known], 'int64');
+      const leaf = spatialLeaves.find((l) => l.roles.includes(role));
+      return leaf ? emit('Shape', [leafValues.get(leaf)!.name], { start: axis, end: axis + 1 }) : g.constant([1], 'int64');
+    });
+    return emit('Concat', dims, { axis: 0 });
+  };
+
+  const outputs: GraphOutputInfo[] = [];
+  const renamed = new Map<string, string>();
+  const finish = (node: Node, outName: string, kind: GraphOutputKind, sourceName: string) => {
+    current = node;
+    const v = memo.get(node)!;
+    let value = renamed.get(float(v)) ?? float(v);
+    if (!sameRoles(v.phys, node.roles))
+      value =
+        node.roles.length === 0
+          ? emit('Reshape', [value, g.constant([], 'int64', [0])])
+          : emit('Expand', [value, shapeFor(node.roles)]);
+    // name the producing node's output after the graph output; a graph input, an initializer
+    // or a value that already is an output needs an Identity
+    const producedByNode = g.nodeList().some((n) => n.outputs.includes(value));
+    if (producedByNode && ![...renamed.values()].includes(value)) {
+      g.renameValue(value, outName);
+      renamed.set(value, outName);
+    } else g.node('Identity', [value], {}, { outputs: [outName], name: outName });
+    const shape = physicalShape(layout, node.roles, dimOf);
+    g.output(outName, 'float', shape);
+    outputs.push({ name: outName, kind, source: sourceName, roles: node.roles, shape });
+  };
+  finish(lossRoot, LOSS_OUTPUT, 'loss', name);
+  grads.forEach((grad, i) => finish(grad, gradientOutputName(wrtNames[i]!), 'gradient', wrtNames[i]!));
+  slots.forEach((slot) => finish(slot.next, nextStateOutputName(slot.name), 'state', slot.name));
+
+  const formula = formulaOf(expr);
+  const bytes = g.toModel({
+    docString: `${name}: ${formula}`,
+    metadata: {
+      formula,
+      layout: layout.name,
+      inputs: JSON.stringify(inputs.map((i) => ({ name: i.name, kind: i.kind, roles: i.roles, default: i.default }))),
+      outputs: JSON.stringify(outputs.map((o) => ({ name: o.name, kind: o.kind, source: o.source }))),
+    },
+  });
+  return { bytes, name, opset: g.opset, layout, inputs, outputs, nodeCount: g.nodeCount(), text: g.toText(), formula };
+}
+
+function describeNode(node: Node): string {
+  const parts: string[] = [node.op];
+  if (node.attrs.roles && node.op !== 'input' && node.op !== 'state') parts.push(`over ${formatRoles(node.attrs.roles)}`);
+  if (node.attrs.alpha !== undefined) parts.push(`alpha=${node.attrs.alpha}`);
+  parts.push(`-> ${formatRoles(node.roles)}`);
+  return parts.join(' ');
+}
