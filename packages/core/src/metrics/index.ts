@@ -1,0 +1,7 @@
+export {
+  type ClassScores,
+  ConfusionMatrix,
+  type ConfusionMatrixOptions,
+  type SegmentationMetrics,
+  argmaxClasses,
+} from './confusion-matrix.js';
