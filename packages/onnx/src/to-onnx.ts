@@ -289,8 +289,8 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
     outputs.push({ name: outName, kind, source: sourceName, roles: node.roles, shape });
   };
   finish(lossRoot, LOSS_OUTPUT, 'loss', name);
-  grads.forEach((grad, i) => finish(grad, gradientOutputName(wrtNames[i]!), 'gradient', wrtNames[i]!));
-  slots.forEach((slot) => finish(slot.next, nextStateOutputName(slot.name), 'state', slot.name));
+  for (const [i, grad] of grads.entries()) finish(grad, gradientOutputName(wrtNames[i]!), 'gradient', wrtNames[i]!);
+  for (const slot of slots) finish(slot.next, nextStateOutputName(slot.name), 'state', slot.name);
 
   const formula = formulaOf(expr);
   const bytes = g.toModel({
