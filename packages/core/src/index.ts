@@ -21,3 +21,4 @@ export { formatNumber, print } from './print.js';
 export * from './losses/index.js';
 export * from './paper/index.js';
 export * from './metrics/index.js';
+export { latexName, toLatex } from './latex.js';

@@ -255,8 +255,7 @@ class Reader {
 
   read(): Node {
     const root = this.root;
-    if (root.type !== 'BlockNode') return this.expr(root);
-    const blocks = root.blocks.map((b) => b.node);
+    const blocks = root.type === 'BlockNode' ? root.blocks.map((b) => b.node) : [root];
     const last = blocks[blocks.length - 1]!;
     for (const node of blocks.slice(0, -1)) {
       if (node.type !== 'AssignmentNode') throw this.error(node, 'expected `name = expression` before the last line');
@@ -383,13 +382,13 @@ class Reader {
     if (inner.type === 'ConstantNode' && typeof inner.value === 'number') return inner.value;
     if (inner.type === 'OperatorNode' && (inner.fn === 'unaryMinus' || inner.fn === 'unaryPlus') && inner.args.length === 1)
       return (inner.fn === 'unaryMinus' ? -1 : 1) * this.number(inner.args[0]!, what);
-    throw this.error(ast, `${what} must be a number literal such as 0.5`);
+    throw this.error(ast, `${what}: must be a number literal such as 0.5`);
   }
 
   private string(ast: Ast, what: string): string {
     const inner = unwrap(ast);
     if (inner.type === 'ConstantNode' && typeof inner.value === 'string') return inner.value;
-    throw this.error(ast, `${what} must be a quoted string such as "spatial"`);
+    throw this.error(ast, `${what}: must be a quoted string such as "spatial"`);
   }
 
   /** Runs a builder; a role error (or any other) it throws becomes a ParseError at `ast`. */
