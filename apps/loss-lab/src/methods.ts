@@ -1,5 +1,5 @@
-import { type Node, abs, add, square } from '@losskit/core';
-import { type EquationTerms, PAPER_EQUATIONS, covariates } from './equations.js';
+import { type Node, abs, hybridV1, square } from '@losskit/core';
+import { DEFAULT_COVARIATES, type EquationTerms, PAPER_EQUATIONS, covariates } from './equations.js';
 
 /**
  * The six "loss methods" of Figs. 2, 4, 5 and 6. Each maps the base losses L1 = |r|, L2 = r^2
@@ -22,23 +22,24 @@ const equation = (n: number) => {
   return eq.build;
 };
 
+/** The six methods as the convex-coefficient members of the paper's loss families (Table 1). */
 export const LOSS_METHODS: readonly LossMethod[] = [
   { key: 'none', short: 'none', letter: 'a', label: '(a) no loss function', term: null },
-  { key: 'l1-l2', short: 'L1+L2', letter: 'b', label: '(b) L1 + L2, Eq. (2)', term: equation(2) },
+  { key: 'l1-l2', short: 'L1+L2', letter: 'b', label: '(b) L1 + L2, Eq. (1)', term: equation(1) },
   { key: 'exponential', short: 'exp', letter: 'c', label: '(c) nonlinear exponential, Eq. (3)', term: equation(3) },
   {
     key: 'exponential-l1-l2',
     short: 'exp+L1/L2',
     letter: 'd',
-    label: '(d) exponential + L1/L2, Eqs. (3)+(2)',
-    term: (t) => add(equation(3)(t), equation(2)(t)),
+    label: '(d) exponential + L1/L2 (hybrid v1)',
+    term: ({ L1, L2, A, B }) => hybridV1(L1, L2, 'convex', { A, B }),
   },
-  { key: 'ema', short: 'EMA', letter: 'e', label: '(e) EMA, Eq. (4)', term: equation(4) },
-  { key: 'ema-nonlinear', short: 'EMA+exp', letter: 'f', label: '(f) EMA + nonlinear, Eq. (7)', term: equation(7) },
+  { key: 'ema', short: 'EMA', letter: 'e', label: '(e) EMA, Eq. (5)', term: equation(5) },
+  { key: 'ema-nonlinear', short: 'EMA+exp', letter: 'f', label: '(f) EMA + nonlinear, Eq. (6)', term: equation(6) },
 ];
 
 /** The covariates every method reads, with their defaults. */
-export const METHOD_PARAMS: Readonly<Record<string, number>> = { A: 0.5, B: 0.5 };
+export const METHOD_PARAMS: Readonly<Record<string, number>> = DEFAULT_COVARIATES;
 
 /**
  * A surface value z seen through a loss method: z itself for 'none', else the method's term

@@ -184,7 +184,7 @@ export function contourAnalysis(n = 40): Analysis {
     id: 'contours',
     title: '2. Contour maps',
     summary:
-      'The generated values z = sin¹⁰(x) + cos(10 + yx)·cos(x) play the role of a model\'s residual over a 40 × 40 grid; each loss method is applied to L1 = |z|, L2 = z² (A = B = 0.5) and the result is drawn as filled contours. Unbalanced means x only takes positive values (x in [0, 5]); balanced means x in [−5, 5].\n\nWhere z crosses zero every method except (a) has its minimum, so the level lines of (b)-(f) follow the zero set of z: the "many zero values" and extra local minima the paper reads from Fig. 4.',
+      `The generated values z = sin¹⁰(x) + cos(10 + yx)·cos(x) play the role of a model's residual over a 40 × 40 grid; each loss method is applied to L1 = |z|, L2 = z² (A = ${METHOD_PARAMS.A}, B = ${METHOD_PARAMS.B}, the catalogue defaults) and the result is drawn as filled contours. Unbalanced means x only takes positive values (x in [0, 5]); balanced means x in [−5, 5].\n\nWhere z crosses zero every method except (a) has its minimum, so the level lines of (b)-(f) follow the zero set of z: the "many zero values" and extra local minima the paper reads from Fig. 4.`,
     figures: [figure],
     tables: [
       {

@@ -1,7 +1,7 @@
 import { input } from '@losskit/core';
 import type { Analysis } from '../analysis.js';
 import { evaluateColumns, finiteOrNull, gradientColumns, linspace, meshgrid } from '../core-eval.js';
-import { PAPER_EQUATIONS, type PaperEquation } from '../equations.js';
+import { DEFAULT_COVARIATES, PAPER_EQUATIONS, type PaperEquation } from '../equations.js';
 import type { Figure } from '../render/figure.js';
 
 /** The operating point of the sweeps: a residual of 0.5, so L1 = 0.5 and L2 = 0.25. */
@@ -40,8 +40,8 @@ export function covariateAnalysis(points = 51, gridN = 21): Analysis {
   const convex = PAPER_EQUATIONS.filter((e) => e.coefficients === 'convex');
   const linear = PAPER_EQUATIONS.filter((e) => e.coefficients === 'linear');
   const aLine = linspace(0, 1, points);
-  // B is not read by Eqs. (1), (3) but Step1 of (5), (6) subtracts B*L2: hold it at 0.5
-  const convexSweeps = convex.map((e) => sweep(e, aLine, new Float64Array(points).fill(0.5)));
+  // B is not read by Eqs. (1), (3) but Step1 of (5), (6) subtracts B*L2: hold it at its default
+  const convexSweeps = convex.map((e) => sweep(e, aLine, new Float64Array(points).fill(DEFAULT_COVARIATES.B)));
   const axis = linspace(0, 1, gridN);
   const mesh = meshgrid(axis, axis);
   const linearSweeps = linear.map((e) => sweep(e, mesh.x, mesh.y));
@@ -78,7 +78,7 @@ export function covariateAnalysis(points = 51, gridN = 21): Analysis {
   const convexFigure: Figure = {
     name: 'convex-sweep',
     title: 'Convex coefficients: loss and gradient norm as A goes from 0 to 1',
-    caption: `Eqs. with convex coefficients at L1 = ${OPERATING_POINT.L1}, L2 = ${OPERATING_POINT.L2} (B = 0.5 where Step1 reads it). Left: loss value; right: |∇(L1, L2)|.`,
+    caption: `Eqs. with convex coefficients at L1 = ${OPERATING_POINT.L1}, L2 = ${OPERATING_POINT.L2} (B = ${DEFAULT_COVARIATES.B} where Step1 reads it). Left: loss value; right: |∇(L1, L2)|.`,
     spec: {
       vegaLite: {
         $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

@@ -1,7 +1,7 @@
 import { input } from '@losskit/core';
 import type { Analysis } from '../analysis.js';
 import { evaluateColumns, finiteOrNull, linspace, meshgrid } from '../core-eval.js';
-import { PAPER_EQUATIONS, covariates } from '../equations.js';
+import { DEFAULT_COVARIATES, PAPER_EQUATIONS, covariates } from '../equations.js';
 import type { Figure } from '../render/figure.js';
 
 export interface EquationSurface {
@@ -89,7 +89,7 @@ export const SURFACE_SCRIPT = `
 
 const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
-export function equationSurfaceAnalysis(n = 31, params = { A: 0.5, B: 0.5 }): Analysis {
+export function equationSurfaceAnalysis(n = 31, params: { A: number; B: number } = DEFAULT_COVARIATES): Analysis {
   const surfaces = equationSurfaces(n, params);
   const rows = surfaces.flatMap((s) =>
     Array.from(s.values, (v, k) => {
@@ -111,7 +111,7 @@ export function equationSurfaceAnalysis(n = 31, params = { A: 0.5, B: 0.5 }): An
   const figure: Figure = {
     name: 'equation-heatmaps',
     title: 'Fig. 8: heatmaps of Eqs. (1)-(9)',
-    caption: `Each equation over L1, L2 in [0, 1] (${n} × ${n} grid) with A = ${params.A}, B = ${params.B}. Grey cells: the equation is undefined there (square root of a negative number in Eq. (6)).`,
+    caption: `Each equation over L1, L2 in [0, 1] (${n} × ${n} grid) with A = ${params.A}, B = ${params.B}. Grey cells (if any): the equation is not finite there.`,
     spec: {
       vegaLite: {
         $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -159,7 +159,7 @@ export function equationSurfaceAnalysis(n = 31, params = { A: 0.5, B: 0.5 }): An
   return {
     id: 'equation-surfaces',
     title: '5. Eqs. (1)-(9) as surfaces and heatmaps',
-    summary: `Figs. 7 and 8 of the paper: each of the nine hybrid equations as a function of the two base losses L1 and L2, with the covariates fixed (A = ${params.A}, B = ${params.B}). The EMA equations (4)-(9) are drawn in their printed, stateless form (Step1 and Step2 over the current L1, L2). Eq. (9) reads Bi-eLU(u) as eLU(u) − eLU(−u); the printed eLU(u) − eLU(u) would be identically zero.\n\nThe 3D views below are interactive (drag to rotate); the heatmaps are the static version of the same numbers.`,
+    summary: `Figs. 7 and 8 of the paper: each of the nine hybrid equations as a function of the two base losses L1 and L2, with the covariates fixed (A = ${params.A}, B = ${params.B}). The EMA equations (4)-(9) are drawn in their printed, stateless form (Step1 and Step2 over the current L1, L2). The equations are the core catalogue's: Eq. (6)'s square root is taken of relu(u) + 10⁻⁶ (shifted to 0 at 0), Eq. (9) reads Bi-eLU(u) as eLU(u) − eLU(−u) (the printed eLU(u) − eLU(u) would be identically zero), and the exponential continues linearly beyond e³⁰ (see docs/paper.md).\n\nThe 3D views below are interactive (drag to rotate); the heatmaps are the static version of the same numbers.`,
     figures: [figure],
     html: `<h3>3D surfaces (drag to rotate)</h3><div class="surfaces">${canvases}</div>`,
     tables: [

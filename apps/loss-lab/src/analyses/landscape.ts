@@ -145,7 +145,7 @@ export function landscapeAnalysis(n = 41): Analysis {
   return {
     id: 'landscapes',
     title: '1. Loss landscapes',
-    summary: `The function f(x, y) = x² + 4x + y² − 6y (a bowl with its minimum −13 at (−2, 3)) stands in for a model's loss surface. It is scaled to the residual z = f / ${scale.toFixed(0)} (max |f| on the window), and each method is applied to L1 = |z|, L2 = z² with A = B = 0.5. Every value is computed by the core evaluator on a ${n} × ${n} grid.\n\nWithout a loss method (a) the surface is the bowl. Every method built on |z| and z² turns the level set f = 0 (a circle of radius √13 around the minimum) into the valley floor: the "narrow valley" the paper describes.`,
+    summary: `The function f(x, y) = x² + 4x + y² − 6y (a bowl with its minimum −13 at (−2, 3)) stands in for a model's loss surface. It is scaled to the residual z = f / ${scale.toFixed(0)} (max |f| on the window), and each method is applied to L1 = |z|, L2 = z² with the catalogue's covariates A = ${METHOD_PARAMS.A}, B = ${METHOD_PARAMS.B}. Every value is computed by the core evaluator on a ${n} × ${n} grid.\n\nWithout a loss method (a) the surface is the bowl. Every method built on |z| and z² turns the level set f = 0 (a circle of radius √13 around the minimum) into the valley floor: the "narrow valley" the paper describes.`,
     figures: [figure],
     tables: [table],
     data: { scale, window: LANDSCAPE_WINDOW, n },
