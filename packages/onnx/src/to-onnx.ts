@@ -1,5 +1,15 @@
-import * as core from '@losskit/core';
-import { type Node, type Role, type Roles, formatRoles, gradient, lowerState, sameRoles, simplify, topoSort } from '@losskit/core';
+import {
+  type Node,
+  type Role,
+  type Roles,
+  formatRoles,
+  gradient,
+  lowerState,
+  print,
+  sameRoles,
+  simplify,
+  topoSort,
+} from '@losskit/core';
 import { GraphBuilder } from './graph-builder.js';
 import { type Layout, type LayoutName, axesOf, makeLayout, physicalShape } from './layout.js';
 import { LOWERINGS, type Lowered, type LoweringContext } from './lowerings.js';
@@ -77,18 +87,9 @@ export const nextStateOutputName = (slot: string): string => `next_state.${slot}
 export const gradientOutputName = (input: string): string => `grad_${input}`;
 export const LOSS_OUTPUT = 'loss';
 
-const printer = (core as Record<string, unknown>).print as ((node: Node) => string) | undefined;
-
-/** A formula for people: core `print` when the core has it, else a nested op listing. */
+/** The loss formula for people (core `print`). */
 export function formulaOf(node: Node): string {
-  if (printer) return printer(node);
-  const show = (n: Node): string => {
-    if (n.op === 'const') return JSON.stringify(n.attrs.value);
-    if (n.attrs.name !== undefined) return n.attrs.name;
-    const attrs = n.attrs.roles ? `[${n.attrs.roles.join(',')}]` : '';
-    return `${n.op}${attrs}(${n.args.map(show).join(', ')})`;
-  };
-  return show(node);
+  return print(node);
 }
 
 function isLoss(x: Node | LossLike): x is LossLike {

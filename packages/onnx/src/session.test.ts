@@ -1,0 +1,146 @@
+import {
+  type Node,
+  type Tensor as CoreTensor,
+  evaluate,
+  gradient,
+  input,
+  leaves,
+  mean,
+  mul,
+  param,
+  paperExperiments,
+  square,
+  sub,
+  sum,
+} from '@losskit/core';
+import { compareArrays, makeInputs } from '@losskit/test-utils';
+import type { InferenceSession } from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { openSession } from './providers.js';
+import { createLossSession } from './session.js';
+import { toOnnx } from './to-onnx.js';
+
+const pred = input('pred');
+const target = input('target');
+const l2 = mean(square(sub(pred, target)));
+const tol = { rtol: 2e-3, atol: 2e-5 };
+const sizes = { batch: 2, class: 3, spatial: [3, 2] };
+/** A * sum((pred - target)^2) / 2: d/dpred = A * (pred - target) */
+const mul2 = (a: Node) => mul(a, mul(0.5, sum(square(sub(pred, target)))));
+
+describe('createLossSession', () => {
+  it('carries EMA state across 10 runs like the reference', async () => {
+    const loss = paperExperiments.find((e) => e.id === 12)!.build({ ema: 'stateful', numClasses: 3 });
+    const session = await createLossSession(loss, { intraOpThreads: 1 });
+    const grad = gradient(loss.expr, leaves([loss.expr], 'input').get('pred')!);
+    let referenceState: Record<string, CoreTensor> | undefined;
+    for (let step = 0; step < 10; step++) {
+      const inputs = makeInputs(loss, sizes, 100 + step);
+      const reference = evaluate([loss.expr, grad], { inputs, params: loss.params, ...(referenceState ? { state: referenceState } : {}) });
+      // the session carries its own state: nothing passed in
+      const out = await session.run({ inputs });
+      expect(compareArrays(`step ${step} value`, out.valueData, reference.value.data, tol)).toBeUndefined();
+      expect(compareArrays(`step ${step} grad`, out.gradients.pred!, reference.values[1]!.data, tol)).toBeUndefined();
+      for (const [slot, value] of Object.entries(reference.nextState))
+        expect(compareArrays(`step ${step} ${slot}`, out.nextState[slot]!, value.data, tol)).toBeUndefined();
+      referenceState = reference.nextState;
+    }
+    expect(Object.keys(session.state).length).toBeGreaterThan(0);
+    session.resetState();
+    expect(session.state).toEqual({});
+    await session.release();
+  });
+
+  it('changes params per run without rebuilding, and uses defaults for unbound ones', async () => {
+    const loss = { name: 'scaled', expr: mul2(param('A', { default: 1 })), params: { A: 1 } };
+    const session = await createLossSession(loss);
+    const data = { shape: [1, 2, 1, 1], data: [1, 3] };
+    const zero = { shape: [1, 2, 1, 1], data: [0, 0] };
+    expect((await session.run({ prediction: data, target: zero })).value).toBeCloseTo(5, 5);
+    expect((await session.run({ prediction: data, target: zero, params: { A: 3 } })).value).toBeCloseTo(15, 5);
+    expect((await session.run({ prediction: data, target: zero, params: { A: 3 } })).gradients.pred).toEqual(Float32Array.of(3, 9));
+    await session.release();
+  });
+
+  it('accepts the roles-only shape and the full physical shape', async () => {
+    const labels = input('labels', ['batch', 'spatial']);
+    const session = await createLossSession(mean(square(sub(pred, labels))));
+    const p = { shape: [1, 2, 2], data: [1, 2, 3, 4] } as const;
+    const a = await session.run({ prediction: { shape: [1, 2, 2, 1], data: p.data }, inputs: { labels: { shape: [1, 2, 1], data: [0, 1] } } });
+    const b = await session.run({ prediction: { shape: [1, 2, 2, 1], data: p.data }, inputs: { labels: { shape: [1, 1, 2, 1], data: [0, 1] } } });
+    expect(a.value).toBe(b.value);
+    expect(a.value).toBeCloseTo((1 + 1 + 9 + 9) / 4, 5);
+    await session.release();
+  });
+
+  it('rejects bad inputs with errors that name the input', async () => {
+    const session = await createLossSession({ name: 'l2', expr: l2, params: {} });
+    const good = { shape: [2, 3, 2, 2], data: new Float32Array(24) };
+    const cases: [Parameters<typeof session.run>[0], RegExp][] = [
+      [{ target: good }, /missing input 'pred' \(shape \[N, C, H, W\].*pass it as prediction/],
+      [{ prediction: good, target: { shape: [2, 4, 2, 2], data: new Float32Array(32) } }, /shape mismatch: input 'target' has class \[4\] but input 'pred' has \[3\] \(class axis\)/],
+      [{ prediction: good, target: { shape: [2, 3, 2], data: new Float32Array(12) } }, /input 'target' has shape \[2, 3, 2\] \(rank 3\), expected \[N, C, H, W\]/],
+      [{ prediction: good, target: { shape: [2, 3, 2, 2], data: new Float32Array(23) } }, /input 'target' has 23 values but its shape \[2, 3, 2, 2\] needs 24/],
+      [{ prediction: good, target: { shape: [2, 3, 2, 2], data: new BigInt64Array(24) as never } }, /input 'target': data is a BigInt64Array; pass numbers/],
+      [{ prediction: good, target: { shape: [2, 3, 2, 2], data: Array(24).fill('1') } }, /input 'target': data\[0\] is string \(1\); expected numbers/],
+      [{ prediction: good, target: good, inputs: { weights: good } }, /unknown input 'weights': the loss takes 'pred', 'target'/],
+      [{ prediction: good, target: good, params: { A: 1 } }, /unknown param 'A': the loss has no params/],
+      [{ prediction: { shape: [2, 3, 2, 0], data: [] }, target: good }, /dimensions must be positive integers/],
+    ];
+    for (const [feed, message] of cases) await expect(session.run(feed)).rejects.toThrow(message);
+    await session.release();
+    const needsA = await createLossSession(mul2(param('A')));
+    await expect(needsA.run({ prediction: good, target: good })).rejects.toThrow(/missing param 'A': bind it in params \(it has no default\)/);
+    await needsA.release();
+  });
+
+  it('checks dims against static sizes compiled into the model', async () => {
+    const session = await createLossSession(l2, { sizes: { batch: 2, class: 3, spatial: [2, 2] } });
+    const wrong = { shape: [2, 3, 2, 3], data: new Float32Array(36) };
+    await expect(session.run({ prediction: wrong, target: wrong })).rejects.toThrow(/input 'pred': spatial size 3 but the model was compiled for 2/);
+    await session.release();
+  });
+
+  it('falls back from an unavailable provider and says why', async () => {
+    const session = await createLossSession(l2, { providers: ['cuda', 'cpu'] });
+    expect(session.provider).toBe('cpu');
+    expect(session.providerLog).toHaveLength(1);
+    expect(session.providerLog[0]).toMatch(/^cuda skipped: .+/);
+    const data = { shape: [1, 1, 1, 2], data: [1, 2] };
+    expect((await session.run({ prediction: data, target: data })).value).toBe(0);
+    await session.release();
+  });
+
+  it('tries providers in order, reporting each failure, and fails with every reason when none loads', async () => {
+    const bytes = toOnnx(l2).bytes;
+    const tried: string[] = [];
+    const fake = (fail: readonly string[]) =>
+      (async (_: Uint8Array, options?: InferenceSession.SessionOptions) => {
+        const ep = String(options?.executionProviders?.[0]);
+        tried.push(ep);
+        if (fail.includes(ep)) throw new Error(`${ep} is not available here\nstack`);
+        return { ep } as unknown as InferenceSession;
+      }) as unknown as typeof InferenceSession.create;
+    const opened = await openSession(bytes, ['cuda', 'webgpu', 'cpu'], {}, fake(['cuda', 'webgpu']));
+    expect(opened.provider).toBe('cpu');
+    expect(opened.skipped).toEqual(['cuda skipped: cuda is not available here', 'webgpu skipped: webgpu is not available here']);
+    expect(tried).toEqual(['cuda', 'webgpu', 'cpu']);
+    await expect(openSession(bytes, ['cuda', 'cpu'], {}, fake(['cuda', 'cpu']))).rejects.toThrow(
+      /no execution provider could run the model:\n {2}cuda skipped: .*\n {2}cpu skipped/,
+    );
+    await expect(openSession(bytes, ['tpu' as never])).rejects.toThrow(/unknown execution provider 'tpu': expected one of cuda, webgpu, cpu/);
+  });
+
+  it('gives the same result with 1 and 2 intra-op threads', async () => {
+    const loss = paperExperiments.find((e) => e.id === 22)!.build({ ema: 'literal', numClasses: 3 });
+    const inputs = makeInputs(loss, sizes, 5);
+    const one = await createLossSession(loss, { intraOpThreads: 1 });
+    const two = await createLossSession(loss, { intraOpThreads: 2 });
+    const a = await one.run({ inputs });
+    const b = await two.run({ inputs });
+    expect(b.value).toBeCloseTo(a.value, 5);
+    expect(compareArrays('grad', b.gradients.pred!, a.gradients.pred!, tol)).toBeUndefined();
+    await one.release();
+    await two.release();
+  });
+});
