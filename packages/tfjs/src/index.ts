@@ -1,0 +1,13 @@
+export {
+  type CompileOptions,
+  type CompiledLoss,
+  type GradientMode,
+  type LossDefinition,
+  type StateUpdate,
+  type ValueAndGrad,
+  compile,
+} from './compile.js';
+export { InputError, type InputValue } from './inputs.js';
+export { type AxisMap, type Layout, axesOf, roleAxes, shapeFor } from './layout.js';
+export { LOWERINGS, type Lowering, type LoweringContext } from './lowerings.js';
+export { Program, UnsupportedOpError, materialize } from './program.js';

@@ -1,0 +1,138 @@
+import { type Node, type Role, type RoleSizes, ShapeError, formatRoles } from '@losskit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { type AxisMap, type Layout, axisRole, roleAxes } from './layout.js';
+
+/** A value for one input: a tensor in the compiled layout (or a number for a scalar input). */
+export type InputValue = tf.Tensor | number;
+
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
+
+/** The expected shape of an input, as text: full rank with 1 on roles it lacks, or compact. */
+function expectedShapes(roles: readonly Role[], layout: Layout, k: number): string {
+  const names: Record<Role, string[]> = { batch: ['N'], class: ['C'], spatial: k === 2 ? ['H', 'W'] : Array.from({ length: k }, (_, i) => `S${i}`) };
+  const order: Role[] = layout === 'NHWC' ? ['batch', 'spatial', 'class'] : ['batch', 'class', 'spatial'];
+  const full = order.flatMap((r) => (roles.includes(r) ? names[r] : r === 'spatial' ? names[r].map(() => '1') : ['1']));
+  const compact = order.flatMap((r) => (roles.includes(r) ? names[r] : []));
+  return full.join(',') === compact.join(',') ? `[${full.join(',')}]` : `[${full.join(',')}] or [${compact.join(',')}]`;
+}
+
+export interface PreparedInputs {
+  readonly axes: AxisMap;
+  /** Each input at full rank, float32. */
+  readonly tensors: Map<string, tf.Tensor>;
+}
+
+/**
+ * Checks the given inputs against the expression's input leaves and brings each to full rank in
+ * the layout (size 1 along the roles it lacks), float32. Role sizes come from the shapes and must
+ * agree between inputs. `labels` of roles [batch, spatial] may come as [N,H,W] or [N,H,W,1].
+ */
+export function prepareInputs(
+  leaves: ReadonlyMap<string, Node>,
+  given: Readonly<Record<string, InputValue>>,
+  layout: Layout,
+  options: { differentiable: ReadonlySet<string>; checkFinite: boolean; describeName?: (name: string) => string },
+): PreparedInputs {
+  const label = options.describeName ?? ((name: string) => `input '${name}'`);
+  const tensors = new Map<string, tf.Tensor>();
+  const raw = new Map<string, tf.Tensor>();
+  for (const [name, node] of leaves) {
+    const value = given[name];
+    if (value === undefined)
+      throw new InputError(
+        `missing ${label(name)} (spans ${formatRoles(node.roles)}); this loss takes ${[...leaves.keys()].map((n) => `'${n}'`).join(', ')}`,
+      );
+    const t = typeof value === 'number' ? tf.scalar(value) : value;
+    if (!(t instanceof tf.Tensor)) throw new InputError(`${label(name)} must be a tf.Tensor or a number, got ${typeof value}`);
+    if (t.dtype !== 'float32' && t.dtype !== 'int32' && t.dtype !== 'bool')
+      throw new InputError(`${label(name)} has dtype ${t.dtype}; expected float32 (int32 or bool are accepted for data that is not differentiated)`);
+    if (options.differentiable.has(name) && t.dtype !== 'float32')
+      throw new InputError(`${label(name)} has dtype ${t.dtype}, but it is differentiated: pass a float32 tensor`);
+    raw.set(name, t);
+  }
+
+  // the spatial rank k: from an input spanning every role, else from one spanning spatial (compact)
+  const full = [...leaves].find(([, n]) => n.roles.length === 3);
+  const spatial = [...leaves].find(([, n]) => n.roles.includes('spatial'));
+  let k = 0;
+  if (full) k = raw.get(full[0])!.rank - 2;
+  else if (spatial) k = raw.get(spatial[0])!.rank - (spatial[1].roles.length - 1);
+  if (k < 0) {
+    const [name, node] = full ?? spatial!;
+    throw new ShapeError(`${label(name)} has shape ${fmt(raw.get(name)!.shape)}, expected ${expectedShapes(node.roles, layout, 1)}`);
+  }
+  const rank = 2 + k;
+  const probe: AxisMap = { layout, rank, spatialDims: new Array<number>(k).fill(1), sizes: { batch: 1, class: 1, spatial: 1 } };
+
+  // every physical axis of the full layout: its size and which input set it
+  const axisSize = new Array<number>(rank).fill(1);
+  const axisFrom = new Array<string | undefined>(rank).fill(undefined);
+  const shapes = new Map<string, number[]>();
+  for (const [name, node] of leaves) {
+    const t = raw.get(name)!;
+    const own = new Set(node.roles.flatMap((r) => roleAxes(probe, r)));
+    const ownAxes = [...own].sort((a, b) => a - b);
+    let fullShape: number[];
+    if (node.roles.length === 0) {
+      if (t.size !== 1) throw new ShapeError(`${label(name)} is a scalar but has shape ${fmt(t.shape)}`);
+      fullShape = [];
+    } else if (t.rank === rank) {
+      fullShape = [...t.shape];
+      fullShape.forEach((n, axis) => {
+        if (!own.has(axis) && n !== 1)
+          throw new ShapeError(
+            `${label(name)} has shape ${fmt(t.shape)}, but it spans ${formatRoles(node.roles)}: its ${axisRole(probe, axis)} axis (${axis}) must be 1; expected ${expectedShapes(node.roles, layout, k)}`,
+          );
+      });
+    } else if (t.rank === ownAxes.length) {
+      fullShape = new Array<number>(rank).fill(1);
+      ownAxes.forEach((axis, i) => {
+        fullShape[axis] = t.shape[i]!;
+      });
+    } else {
+      throw new ShapeError(`${label(name)} has shape ${fmt(t.shape)}, expected ${expectedShapes(node.roles, layout, k)} (${layout})`);
+    }
+    for (const axis of ownAxes) {
+      const n = fullShape[axis]!;
+      const seen = axisFrom[axis];
+      if (seen !== undefined && axisSize[axis] !== n)
+        throw new ShapeError(
+          `shape mismatch: ${seen} ${fmt(shapes.get(seen)!)} vs ${label(name)} ${fmt(t.shape)} (${axisRole(probe, axis)} axis ${axis}: ${axisSize[axis]} vs ${n})`,
+        );
+      axisSize[axis] = n;
+      if (seen === undefined) {
+        axisFrom[axis] = label(name);
+        shapes.set(label(name), [...t.shape]);
+      }
+    }
+    tensors.set(name, fullShape.length === t.rank ? t : tf.reshape(t, fullShape));
+  }
+
+  for (const [name, t] of tensors) {
+    const f = t.dtype === 'float32' ? t : tf.cast(t, 'float32');
+    if (options.checkFinite) assertFinite(f, label(name));
+    tensors.set(name, f);
+  }
+
+  const spatialDims = roleAxes(probe, 'spatial').map((axis) => axisSize[axis]!);
+  const sizes: RoleSizes = {
+    batch: axisSize[roleAxes(probe, 'batch')[0]!]!,
+    class: axisSize[roleAxes(probe, 'class')[0]!]!,
+    spatial: spatialDims.reduce((a, b) => a * b, 1),
+  };
+  return { axes: { layout, rank, spatialDims, sizes }, tensors };
+}
+
+/** Throws naming the first NaN or Inf (one reduction; the data is read only when something is wrong). */
+function assertFinite(t: tf.Tensor, what: string): void {
+  if (tf.all(tf.isFinite(t)).dataSync()[0]) return;
+  const data = t.dataSync();
+  const at = data.findIndex((v) => !Number.isFinite(v));
+  throw new InputError(
+    `${what} has a non-finite value (${data[at]}) at flat index ${at} of shape ${fmt(t.shape)}; losses need finite inputs (pass checkFinite: false to skip this check)`,
+  );
+}

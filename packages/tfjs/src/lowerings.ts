@@ -1,0 +1,150 @@
+import type { Node, Op, Roles } from '@losskit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { type AxisMap, axesOf, logicalShape, roleAxes } from './layout.js';
+
+/**
+ * What a lowering may ask for. Values are held at full rank (size 1 along roles a value does not
+ * span, so tfjs broadcasting lines them up) or as rank-0 scalars. A size-1 axis along a role the
+ * value does span means "the same along that role": broadcasts stay lazy until an output needs
+ * the full shape (see `materialize`), and reductions account for them.
+ */
+export interface LoweringContext {
+  readonly axes: AxisMap;
+  /** The lowered value of a node (memoized, so shared subexpressions run once). */
+  value(node: Node): tf.Tensor;
+  /** A boolean tensor for a where-condition: comparisons lower straight to bool. */
+  condition(node: Node): tf.Tensor;
+  /** Inputs, params and state, bound by the caller. */
+  leaf(node: Node): tf.Tensor;
+  /** A cached scalar (kept across calls). */
+  scalar(value: number): tf.Tensor;
+  /** A cached per-class constant at full rank. */
+  classVector(values: readonly number[]): tf.Tensor;
+  /** Identity whose gradient is zero (used only when tfjs differentiates the lowered graph). */
+  stopGradient(x: tf.Tensor): tf.Tensor;
+  /** A comparison as bool (opaque to the tape under tfjs autodiff, which has no gradient for it). */
+  compare(f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor;
+}
+
+export type Lowering = (node: Node, ctx: LoweringContext) => tf.Tensor;
+
+const arg = (node: Node, ctx: LoweringContext, i = 0): tf.Tensor => ctx.value(node.args[i]!);
+const unary =
+  (f: (x: tf.Tensor) => tf.Tensor): Lowering =>
+  (n, c) =>
+    f(arg(n, c));
+const binary =
+  (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): Lowering =>
+  (n, c) =>
+    f(arg(n, c, 0), arg(n, c, 1));
+/** Comparisons give 1/0 (the condition, see `CONDITIONS`, cast to float). */
+const compare: Lowering = (n, c) => tf.cast(c.condition(n), 'float32');
+
+const count = (axes: AxisMap, roles: Roles): number => roles.reduce((n, r) => n * axes.sizes[r], 1);
+
+/**
+ * sum or mean over roles. Axes where x is physically size 1 but logically longer hold a lazy
+ * broadcast: summing n copies multiplies by n, averaging them changes nothing.
+ */
+function reduce(kind: 'sum' | 'mean'): Lowering {
+  return (node, ctx) => {
+    const x = arg(node, ctx);
+    const full = logicalShape(ctx.axes);
+    const axes = axesOf(ctx.axes, node.attrs.roles!);
+    const present = x.rank === 0 ? [] : axes.filter((a) => x.shape[a]! > 1);
+    const repeated = x.rank === 0 ? count(ctx.axes, node.attrs.roles!) : axes.filter((a) => x.shape[a] === 1).reduce((n, a) => n * full[a]!, 1);
+    let out = present.length === 0 ? x : kind === 'sum' ? tf.sum(x, present, true) : tf.mean(x, present, true);
+    if (kind === 'sum' && repeated !== 1) out = tf.mul(out, ctx.scalar(repeated));
+    return node.roles.length === 0 && out.rank > 0 ? tf.reshape(out, []) : out;
+  };
+}
+
+/** x with its class axis at full length (a lazy broadcast along class is expanded). */
+function alongClass(x: tf.Tensor, ctx: LoweringContext): tf.Tensor {
+  const classAxis = roleAxes(ctx.axes, 'class')[0]!;
+  if (x.rank > 0 && x.shape[classAxis] === ctx.axes.sizes.class) return x;
+  const full = x.rank === 0 ? new Array<number>(ctx.axes.rank).fill(1) : [...x.shape];
+  full[classAxis] = ctx.axes.sizes.class;
+  return tf.broadcastTo(x.rank === 0 ? tf.reshape(x, new Array<number>(ctx.axes.rank).fill(1)) : x, full);
+}
+
+/** log softmax = x - logsumexp(x) along class; tfjs's own softmax ops only take the last axis. */
+const logSoftmax: Lowering = (node, ctx) => {
+  const x = alongClass(arg(node, ctx), ctx);
+  return tf.sub(x, tf.logSumExp(x, roleAxes(ctx.axes, 'class'), true));
+};
+
+const softmax: Lowering = (node, ctx) => {
+  const x = alongClass(arg(node, ctx), ctx);
+  const classAxis = roleAxes(ctx.axes, 'class')[0]!;
+  return classAxis === x.rank - 1 ? tf.softmax(x) : tf.exp(logSoftmax(node, ctx));
+};
+
+/** elu with a negative-side scale: x > 0 ? x : alpha (e^x - 1); expm1 sees min(x, 0) so it never overflows. */
+const elu: Lowering = (node, ctx) => {
+  const x = arg(node, ctx);
+  const alpha = node.attrs.alpha!;
+  if (alpha === 1) return tf.elu(x);
+  return tf.where(ctx.compare(tf.greater, x, ctx.scalar(0)), x, tf.mul(ctx.scalar(alpha), tf.expm1(tf.minimum(x, ctx.scalar(0)))));
+};
+
+const constant: Lowering = (node, ctx) => {
+  const v = node.attrs.value!;
+  if (typeof v === 'number') return ctx.scalar(v);
+  if (v.length !== ctx.axes.sizes.class)
+    throw new Error(`a per-class constant has ${v.length} values but the class axis has ${ctx.axes.sizes.class}`);
+  return ctx.classVector(v);
+};
+
+/**
+ * One lowering per op. `ema` is absent on purpose: `lowerState` rewrites it into arithmetic over
+ * state leaves before lowering. An op missing here fails at compile time with its name.
+ */
+export const LOWERINGS: Partial<Record<Op, Lowering>> = {
+  const: constant,
+  input: (n, c) => c.leaf(n),
+  param: (n, c) => c.leaf(n),
+  state: (n, c) => c.leaf(n),
+  size: (n, c) => c.scalar(count(c.axes, n.attrs.roles!)),
+  neg: unary(tf.neg),
+  exp: unary(tf.exp),
+  log: unary(tf.log),
+  log1p: unary(tf.log1p),
+  sqrt: unary(tf.sqrt),
+  abs: unary(tf.abs),
+  sign: unary(tf.sign),
+  square: unary(tf.square),
+  relu: unary(tf.relu),
+  elu,
+  sigmoid: unary(tf.sigmoid),
+  softplus: unary(tf.softplus),
+  tanh: unary(tf.tanh),
+  stopGradient: (n, c) => c.stopGradient(arg(n, c)),
+  add: binary(tf.add),
+  sub: binary(tf.sub),
+  mul: binary(tf.mul),
+  div: binary(tf.div),
+  pow: binary(tf.pow),
+  min: binary(tf.minimum),
+  max: binary(tf.maximum),
+  gt: compare,
+  ge: compare,
+  lt: compare,
+  le: compare,
+  eq: compare,
+  where: (n, c) => tf.where(c.condition(n.args[0]!), arg(n, c, 1), arg(n, c, 2)),
+  sum: reduce('sum'),
+  mean: reduce('mean'),
+  softmax,
+  logSoftmax,
+  broadcastLike: (n, c) => arg(n, c), // lazy: size-1 axes broadcast wherever the value is used
+};
+
+/** Comparisons as boolean tensors, for `where` conditions and (cast) for compare values. */
+export const CONDITIONS: Partial<Record<Op, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor>> = {
+  gt: tf.greater,
+  ge: tf.greaterEqual,
+  lt: tf.less,
+  le: tf.lessEqual,
+  eq: tf.equal,
+};

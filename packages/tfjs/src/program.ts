@@ -1,0 +1,82 @@
+import { type Node, topoSort } from '@losskit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { type AxisMap, shapeFor } from './layout.js';
+import { CONDITIONS, LOWERINGS, type Lowering, type LoweringContext } from './lowerings.js';
+
+export class UnsupportedOpError extends Error {
+  override name = 'UnsupportedOpError';
+}
+
+/** What a run binds: the axis map of this call, the leaves, the cached constants. */
+export interface Binding {
+  readonly axes: AxisMap;
+  leaf(node: Node): tf.Tensor;
+  scalar(value: number): tf.Tensor;
+  classVector(values: readonly number[]): tf.Tensor;
+  stopGradient(x: tf.Tensor): tf.Tensor;
+  /** A comparison as bool; under tfjs autodiff it must be opaque to the tape (tfjs has no gradient for it). */
+  compare(f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor;
+}
+
+/**
+ * Several roots lowered together with one memo table: the core graph is interned, so a node
+ * shared by the value, the gradients and the next state is computed once per run.
+ */
+export class Program {
+  readonly roots: readonly Node[];
+
+  constructor(roots: readonly Node[], table: Partial<Record<string, Lowering>> = LOWERINGS) {
+    this.roots = roots;
+    for (const node of topoSort(roots))
+      if (!table[node.op])
+        throw new UnsupportedOpError(
+          `@losskit/tfjs has no lowering for op '${node.op}' (${node.attrs.name === undefined ? node.op : `${node.op} '${node.attrs.name}'`}); ` +
+            `rewrite the expression with supported ops or add a lowering for '${node.op}'`,
+        );
+    this.table = table;
+  }
+
+  private readonly table: Partial<Record<string, Lowering>>;
+
+  /** The physical tensors of the roots (lazy broadcasts not expanded). Call inside tf.tidy. */
+  run(binding: Binding): tf.Tensor[] {
+    const memo = new Map<Node, tf.Tensor>();
+    const conditions = new Map<Node, tf.Tensor>();
+    const ctx: LoweringContext = {
+      axes: binding.axes,
+      leaf: (n) => binding.leaf(n),
+      scalar: (v) => binding.scalar(v),
+      classVector: (v) => binding.classVector(v),
+      stopGradient: (x) => binding.stopGradient(x),
+      compare: (f, a, b) => binding.compare(f, a, b),
+      value: (node) => {
+        let t = memo.get(node);
+        if (!t) {
+          t = this.table[node.op]!(node, ctx);
+          memo.set(node, t);
+        }
+        return t;
+      },
+      condition: (node) => {
+        let t = conditions.get(node);
+        if (!t) {
+          const direct = CONDITIONS[node.op];
+          t = direct
+            ? binding.compare(direct, ctx.value(node.args[0]!), ctx.value(node.args[1]!))
+            : tf.notEqual(ctx.value(node), binding.scalar(0)); // nonzero is true
+          conditions.set(node, t);
+        }
+        return t;
+      },
+    };
+    return this.roots.map((r) => ctx.value(r));
+  }
+}
+
+/** A physical tensor at the full shape of the roles its node spans (expands lazy broadcasts). */
+export function materialize(t: tf.Tensor, node: Node, axes: AxisMap): tf.Tensor {
+  const shape = shapeFor(axes, node.roles);
+  if (t.shape.length === shape.length && t.shape.every((n, i) => n === shape[i])) return t;
+  const ranked = t.rank === 0 && shape.length > 0 ? tf.reshape(t, new Array<number>(shape.length).fill(1)) : t;
+  return tf.broadcastTo(ranked, shape);
+}
