@@ -2,7 +2,7 @@ import { type Node, add, div, input, mul, square, sub } from '@losskit/core';
 import type { Analysis } from '../analysis.js';
 import { evaluateColumns, finiteOrNull, linspace, meshgrid } from '../core-eval.js';
 import { LOSS_METHODS, METHOD_PARAMS, surfaceUnderMethod } from '../methods.js';
-import type { Figure } from '../render/figure.js';
+import { type Figure, vegaLite } from '../render/figure.js';
 
 /** The window of Fig. 2: centred on the minimum (-2, 3) of x^2 + 4x + y^2 - 6y. */
 export const LANDSCAPE_WINDOW = { x: [-7, 3], y: [-2, 8] } as const;
@@ -82,42 +82,41 @@ export function surfaceCells(s: LandscapeSurface, extra: Record<string, string> 
   return rows;
 }
 
-export function heatmapFacetSpec(rows: Figure['rows'], options: { columns: number; colorTitle: string }): Figure['spec'] {
+/** A heatmap of grid cells (x0..x1, y0..y1, value), as one Vega-Lite unit spec. */
+export function heatmapUnit(colorTitle: string) {
   return {
-    vegaLite: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      data: { values: rows as Record<string, unknown>[] },
-      facet: { field: 'method', type: 'nominal', title: null, sort: null },
-      columns: options.columns,
-      spec: {
-        width: 190,
-        height: 190,
-        // cells overlap their right and upper neighbours a little: no antialiased hairline seams
-        transform: [
-          { calculate: 'datum.x1 + 0.25 * (datum.x1 - datum.x0)', as: 'x1_overlap' },
-          { calculate: 'datum.y1 + 0.25 * (datum.y1 - datum.y0)', as: 'y1_overlap' },
-        ],
-        mark: { type: 'rect', clip: true },
-        encoding: {
-          x: { field: 'x0', type: 'quantitative', title: 'x', scale: { nice: false, zero: false } },
-          x2: { field: 'x1_overlap' },
-          y: { field: 'y0', type: 'quantitative', title: 'y', scale: { nice: false, zero: false } },
-          y2: { field: 'y1_overlap' },
-          color: {
-            field: 'value',
-            type: 'quantitative',
-            title: options.colorTitle,
-            scale: { scheme: 'viridis' },
-            legend: { gradientLength: 120 },
-          },
-        },
-      },
-      resolve: {
-        scale: { color: 'independent' },
-        axis: { x: 'independent', y: 'independent' },
+    // cells overlap their right and upper neighbours a little: no antialiased hairline seams
+    transform: [
+      { calculate: 'datum.x1 + 0.25 * (datum.x1 - datum.x0)', as: 'x1_overlap' },
+      { calculate: 'datum.y1 + 0.25 * (datum.y1 - datum.y0)', as: 'y1_overlap' },
+    ],
+    mark: { type: 'rect', clip: true },
+    encoding: {
+      x: { field: 'x0', type: 'quantitative', title: 'x', scale: { nice: false, zero: false } },
+      x2: { field: 'x1_overlap' },
+      y: { field: 'y0', type: 'quantitative', title: 'y', scale: { nice: false, zero: false } },
+      y2: { field: 'y1_overlap' },
+      color: {
+        field: 'value',
+        type: 'quantitative',
+        title: colorTitle,
+        scale: { scheme: 'viridis' },
+        legend: { gradientLength: 120 },
       },
     },
   };
+}
+
+/** Heatmaps faceted by 'method', each with its own colour scale and axes. */
+export function heatmapFacetSpec(rows: Figure['rows'], options: { columns: number; colorTitle: string }): Figure['spec'] {
+  return vegaLite({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    data: { values: rows },
+    facet: { field: 'method', type: 'nominal', title: null, sort: null },
+    columns: options.columns,
+    spec: { width: 190, height: 190, ...heatmapUnit(options.colorTitle) },
+    resolve: { scale: { color: 'independent' }, axis: { x: 'independent', y: 'independent' } },
+  });
 }
 
 export function landscapeAnalysis(n = 41): Analysis {

@@ -65,7 +65,8 @@ td, th { border: 1px solid #ddd; padding: .25rem .5rem; text-align: right; } td:
 .surfaces { display: flex; flex-wrap: wrap; gap: .5rem; } .surfaces figure { margin: 0; }
 canvas.surface { border: 1px solid #eee; cursor: grab; }
 .missing { border: 2px dashed #999; padding: 1rem 1.5rem; background: #fafafa; }
-.derivatives td { text-align: left; vertical-align: top; }
+.derivatives td { text-align: left; vertical-align: top; max-width: 40rem; overflow-x: auto; }
+.scroll { overflow-x: auto; }
 </style>
 </head>
 <body>
