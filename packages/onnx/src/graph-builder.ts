@@ -275,7 +275,9 @@ export class GraphBuilder {
     const key = `${type}[${shape.join(',')}]:${data.map((v) => (Object.is(v, -0) ? '-0' : String(v))).join(',')}`;
     const found = this.constants.get(key);
     if (found !== undefined) return found;
-    const hint = data.length === 1 ? `c_${type}_${String(data[0]).replace(/[^0-9a-zA-Z]/g, (c) => (c === '.' ? 'p' : c === '-' ? 'm' : '_'))}` : `c_${type}_vec`;
+    const text = (v: number) => String(v).replace(/[^0-9a-zA-Z]/g, (c) => (c === '.' ? 'p' : c === '-' ? 'm' : '_'));
+    // small constants are named by their values, so the text form reads like the math
+    const hint = data.length <= 8 ? `c_${type}_${data.map(text).join('_') || 'empty'}` : `c_${type}_vec${data.length}`;
     const name = this.reservedInitializer(this.uniqueName(hint), { type, dims: shape, data });
     this.constants.set(key, name);
     return name;
