@@ -28,15 +28,18 @@ export class Tape {
     readonly type: FloatType = 'float',
   ) {}
 
-  /** A graph input of the tape's float type (or another type) with a static shape. */
-  input(name: string, shape: Shape, type: OnnxElemType = this.type): string {
-    this.builder.input(name, type, [...shape]);
+  /**
+   * A graph input of the tape's float type (or another type) with a static shape; `declared`
+   * may name symbolic dimensions in the model (e.g. a free batch size) where nothing depends on them.
+   */
+  input(name: string, shape: Shape, type: OnnxElemType = this.type, declared?: readonly (number | string)[]): string {
+    this.builder.input(name, type, [...(declared ?? shape)]);
     this.shapes.set(name, shape);
     return name;
   }
 
-  output(name: string, type: OnnxElemType = this.type): void {
-    this.builder.output(name, type, [...this.shape(name)]);
+  output(name: string, type: OnnxElemType = this.type, declared?: readonly (number | string)[]): void {
+    this.builder.output(name, type, [...(declared ?? this.shape(name))]);
   }
 
   shape(name: string): Shape {

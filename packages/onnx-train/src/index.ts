@@ -1,0 +1,46 @@
+export { type Batch, IGNORE_LABEL, checkBatch } from './batch.js';
+export { backward } from './backward.js';
+export {
+  CHECKPOINT_METADATA_KEY,
+  CheckpointError,
+  type ModelWeights,
+  exportInferenceModel,
+  readCheckpoint,
+} from './checkpoint.js';
+export { GRADIENT_RULES, type GradientRule, type GradientRuleArgs, unbroadcast } from './gradient-rules.js';
+export { initialValues } from './init.js';
+export { relu, sigmoid, softmax } from './layers/activation.js';
+export { type BatchNormOptions, batchNorm } from './layers/batch-norm.js';
+export { type Conv2dOptions, type ConvTranspose2dOptions, classifierHead, conv2d, convTranspose2d } from './layers/conv.js';
+export { dropout, dropoutMask } from './layers/dropout.js';
+export { add, concat } from './layers/merge.js';
+export { maxPool2x2 } from './layers/pool.js';
+export { bilinearMatrix, upsampleBilinear2x, upsampleNearest2x } from './layers/upsample.js';
+export { type EmbeddedLoss, type LossFeeds, embedLoss } from './loss-graph.js';
+export { type Confusion, addConfusion, classIoU, confusionFrom, emptyConfusion, meanIoU } from './metrics.js';
+export { type Model, type ModelConfig, type ResolvedModelConfig, buildNet, createModel, parameterCount } from './model.js';
+export type { FcnConfig } from './models/fcn.js';
+export type { UNetConfig } from './models/unet.js';
+export {
+  type BufferSpec,
+  type DropoutSpec,
+  type InitKind,
+  Net,
+  type NetMode,
+  type NetSources,
+  type ParameterSpec,
+  inputSources,
+} from './net.js';
+export { type AdamConfig, OPTIMIZERS, type OptimizerConfig, type OptimizerRule, type SgdConfig, optimizerRule } from './optimizers.js';
+export { Prng } from './prng.js';
+export { type FloatType, type Shape, Tape, type TapeNode, numel } from './tape.js';
+export { type StepResult, Trainer, type TrainerOptions } from './trainer.js';
+export {
+  type CarriedValue,
+  type EvalGraph,
+  type StepShape,
+  type TrainingLoss,
+  type TrainingStepGraph,
+  buildEvalGraph,
+  buildTrainingStep,
+} from './training-step.js';

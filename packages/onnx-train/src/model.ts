@@ -1,0 +1,72 @@
+import { GraphBuilder } from '@losskit/onnx';
+import { type FcnConfig, type ResolvedFcnConfig, fcnForward, resolveFcn } from './models/fcn.js';
+import { type ResolvedUNetConfig, type UNetConfig, resolveUNet, unetForward } from './models/unet.js';
+import { type BufferSpec, Net, type NetMode, type NetSources, type ParameterSpec } from './net.js';
+import { Tape } from './tape.js';
+
+export type ModelConfig = UNetConfig | FcnConfig;
+export type ResolvedModelConfig = ResolvedUNetConfig | ResolvedFcnConfig;
+
+/** A segmentation network: NCHW float32 images in, class logits [N, numClasses, H, W] out. */
+export interface Model {
+  readonly config: ResolvedModelConfig;
+  readonly numClasses: number;
+  readonly inChannels: number;
+  /** Input height and width must be multiples of this. */
+  readonly sizeMultiple: number;
+  readonly parameters: readonly ParameterSpec[];
+  readonly buffers: readonly BufferSpec[];
+  /** Emits the forward pass on `net` and returns the logits value. */
+  forward(net: Net, images: string): string;
+}
+
+interface Architecture<C extends ResolvedModelConfig> {
+  resolve(config: ModelConfig): C;
+  sizeMultiple(config: C): number;
+  forward(config: C, net: Net, images: string): string;
+}
+
+const ARCHITECTURES: { unet: Architecture<ResolvedUNetConfig>; fcn: Architecture<ResolvedFcnConfig> } = {
+  unet: { resolve: (c) => resolveUNet(c as UNetConfig), sizeMultiple: (c) => 2 ** c.depth, forward: unetForward },
+  fcn: { resolve: (c) => resolveFcn(c as FcnConfig), sizeMultiple: () => 32, forward: fcnForward },
+};
+
+/** Emits the model into a fresh net of the given mode (parameter specs come out of this too). */
+export function buildNet(model: Pick<Model, 'forward' | 'inChannels'>, tape: Tape, mode: NetMode, sources: NetSources, images: string): { net: Net; logits: string } {
+  const net = new Net(tape, mode, sources);
+  return { net, logits: model.forward(net, images) };
+}
+
+/**
+ * Creates a U-Net or FCN from its config. The parameter list is found by emitting the network
+ * once at the smallest valid size (parameter shapes do not depend on the image size).
+ */
+export function createModel(config: ModelConfig): Model {
+  const arch = ARCHITECTURES[config.kind] as Architecture<ResolvedModelConfig> | undefined;
+  if (arch === undefined) throw new Error(`unknown model kind '${(config as { kind: string }).kind}': expected 'unet' or 'fcn'`);
+  const resolved = arch.resolve(config);
+  if (!(Number.isInteger(resolved.numClasses) && resolved.numClasses >= 2))
+    throw new Error(`numClasses must be an integer >= 2 (softmax over classes), got ${resolved.numClasses}`);
+  const sizeMultiple = arch.sizeMultiple(resolved);
+  const forward = (net: Net, images: string) => arch.forward(resolved, net, images);
+  const tape = new Tape(new GraphBuilder('probe'));
+  const images = tape.input('images', [1, resolved.inChannels, sizeMultiple, sizeMultiple]);
+  const { net } = buildNet({ forward, inChannels: resolved.inChannels }, tape, 'train', {
+    parameter: (spec) => tape.input(`p:${spec.name}`, spec.shape),
+    buffer: (spec) => tape.input(`b:${spec.name}`, spec.shape),
+    dropoutMask: (spec) => tape.input(`d:${spec.name}`, spec.shape),
+  }, images);
+  return {
+    config: resolved,
+    numClasses: resolved.numClasses,
+    inChannels: resolved.inChannels,
+    sizeMultiple,
+    parameters: net.parameters,
+    buffers: net.buffers,
+    forward,
+  };
+}
+
+/** Total number of trainable scalars. */
+export const parameterCount = (model: Model): number =>
+  model.parameters.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);

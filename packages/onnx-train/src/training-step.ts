@@ -1,0 +1,201 @@
+import type { Node } from '@losskit/core';
+import { GraphBuilder, type LossLike } from '@losskit/onnx';
+import { backward } from './backward.js';
+import { softmax } from './layers/activation.js';
+import { type LossFeeds, embedLoss } from './loss-graph.js';
+import { type Model, buildNet } from './model.js';
+import { type DropoutSpec, type Net, bufferInput, inputSources } from './net.js';
+import { type OptimizerConfig, optimizerRule } from './optimizers.js';
+import { type Shape, Tape } from './tape.js';
+
+/** A loss to train with: a core expression (pred = logits) or a catalogue Loss / LossLike. */
+export type TrainingLoss = Node | (LossLike & { readonly inputs?: Readonly<Record<string, { readonly domain: string }>> });
+
+/** The batch shape a graph is built for. */
+export interface StepShape {
+  readonly batch: number;
+  readonly height: number;
+  readonly width: number;
+}
+
+/** A carried value: read from `input`, written to `output` (pass the output back next step). */
+export interface CarriedValue {
+  readonly input: string;
+  readonly output: string;
+  readonly shape: readonly number[];
+}
+
+export interface TrainingStepGraph {
+  readonly bytes: Uint8Array;
+  readonly shape: StepShape;
+  /** Graph inputs: images float [N, Cin, H, W], labels int32 [N, H, W], learning rate and 1-based step (float scalars). */
+  readonly images: string;
+  readonly labels: string;
+  readonly learningRate: string;
+  readonly step: string;
+  /** Per parameter name. */
+  readonly parameters: ReadonlyMap<string, CarriedValue>;
+  /** Per `${parameter}/${slot}`. */
+  readonly optimizerState: ReadonlyMap<string, CarriedValue>;
+  /** Batch-norm running statistics, per buffer name. */
+  readonly buffers: ReadonlyMap<string, CarriedValue>;
+  /** Loss EMA state, per slot. */
+  readonly lossState: ReadonlyMap<string, CarriedValue>;
+  readonly dropouts: readonly (DropoutSpec & { input: string })[];
+  /** Outputs: the loss (float scalar) and the confusion counts (float [C, C], rows = true class). */
+  readonly loss: string;
+  readonly confusion: string;
+  readonly nodeCount: number;
+}
+
+export interface EvalGraph {
+  readonly bytes: Uint8Array;
+  readonly shape: StepShape;
+  readonly images: string;
+  readonly labels: string;
+  readonly parameters: ReadonlyMap<string, string>;
+  readonly buffers: ReadonlyMap<string, string>;
+  readonly logits: string;
+  readonly confusion: string;
+}
+
+const ONNX_FLOAT = 1;
+const ONNX_INT64 = 7;
+
+function checkShape(model: Model, shape: StepShape): void {
+  const { batch, height, width } = shape;
+  if (![batch, height, width].every((d) => Number.isInteger(d) && d > 0))
+    throw new Error(`batch shape must be positive integers, got N=${batch} H=${height} W=${width}`);
+  if (height % model.sizeMultiple !== 0 || width % model.sizeMultiple !== 0)
+    throw new Error(
+      `image size ${height}x${width} does not fit ${model.config.kind}: height and width must be multiples of ${model.sizeMultiple}`,
+    );
+}
+
+/** Labels -> one-hot target, float labels, valid mask; and the confusion counts of the logits. */
+function labelValues(tape: Tape, labels: string, logits: string, classes: number) {
+  const [n, , h, w] = tape.shape(logits) as [number, number, number, number];
+  const full: Shape = [n, classes, h, w];
+  const plane: Shape = [n, 1, h, w];
+  const depth = tape.builder.constant([classes], 'int64');
+  const onOff = tape.builder.constant([0, 1], 'float');
+  const oneHot = (indices: string) => tape.op('OneHot', [indices, depth, onOff], full, { axis: 1 });
+  // class indices outside [0, C) (255 = ignore) give an all-zero one-hot row
+  const labels64 = tape.op('Cast', [labels], [n, h, w], { to: ONNX_INT64 });
+  const target = oneHot(labels64);
+  const labelsFloat = tape.op('Reshape', [tape.op('Cast', [labels], [n, h, w], { to: ONNX_FLOAT }), tape.ints(plane)], plane);
+  const mask = tape.op('ReduceSum', [target, tape.ints([1])], plane, { keepdims: 1 });
+  const predicted = oneHot(tape.op('ArgMax', [logits], [n, h, w], { axis: 1, keepdims: 0 }));
+  // confusion[i][j] = sum over pixels of target_i * predicted_j
+  const flat = (v: string) => tape.op('Reshape', [v, tape.ints([n, classes, h * w])], [n, classes, h * w]);
+  const predictedT = tape.op('Transpose', [flat(predicted)], [n, h * w, classes], { perm: [0, 2, 1] });
+  const perImage = tape.op('MatMul', [flat(target), predictedT], [n, classes, classes]);
+  const confusion = tape.op('ReduceSum', [perImage, tape.ints([0])], [classes, classes], { keepdims: 0 });
+  return { target, labelsFloat, mask, confusion };
+}
+
+const lossExpects = (loss: TrainingLoss, input: string): string | undefined =>
+  'expr' in loss ? loss.inputs?.[input]?.domain : undefined;
+
+/**
+ * One training step as a single ONNX graph: forward (batch statistics, dropout masks as inputs),
+ * the loss and its gradient w.r.t. the prediction (from the ONNX loss backend), backward by the
+ * gradient-rule table, and the optimizer update of every parameter. Weights, optimizer state,
+ * batch-norm statistics and loss state go in and come out updated.
+ */
+export function buildTrainingStep(
+  model: Model,
+  loss: TrainingLoss,
+  optimizer: OptimizerConfig,
+  shape: StepShape,
+  options: { lossParams?: Readonly<Record<string, number>> } = {},
+): TrainingStepGraph {
+  checkShape(model, shape);
+  const rule = optimizerRule(optimizer);
+  const tape = new Tape(new GraphBuilder(`${model.config.kind}_train_step`));
+  const images = tape.input('images', [shape.batch, model.inChannels, shape.height, shape.width]);
+  const labels = tape.input('labels', [shape.batch, shape.height, shape.width], 'int32');
+  const learningRate = tape.input('learning_rate', []);
+  const step = tape.input('step', []);
+  const { net, logits } = buildNet(model, tape, 'train', inputSources(tape), images);
+  const { target, labelsFloat, mask, confusion } = labelValues(tape, labels, logits, model.numClasses);
+
+  const domain = lossExpects(loss, 'pred');
+  const pred = domain === 'probability' ? softmax(net, 'pred.softmax', logits) : logits;
+  const feeds: LossFeeds = { pred, target, labels: labelsFloat, mask };
+  const lossLike: LossLike = 'expr' in loss ? loss : { expr: loss };
+  const embedded = embedLoss(
+    tape,
+    lossLike,
+    feeds,
+    { batch: shape.batch, classes: model.numClasses, height: shape.height, width: shape.width },
+    options.lossParams,
+  );
+
+  const paramValues = [...net.parameterValues.values()];
+  const grads = backward(tape, new Map([[pred, embedded.dPred]]), paramValues);
+
+  const parameters = new Map<string, CarriedValue>();
+  const optimizerState = new Map<string, CarriedValue>();
+  const carriedOut = (value: string) => {
+    tape.output(value);
+    return value;
+  };
+  for (const spec of net.parameters) {
+    const w = net.parameterValues.get(spec.name)!;
+    const state = Object.fromEntries(rule.slots(optimizer).map((slot) => [slot, tape.input(`opt:${spec.name}/${slot}`, spec.shape)]));
+    const updated = rule.update(tape, optimizer, w, grads.get(w)!, state, { learningRate, step });
+    parameters.set(spec.name, { input: w, output: carriedOut(updated.weight), shape: spec.shape });
+    for (const [slot, input] of Object.entries(state))
+      optimizerState.set(`${spec.name}/${slot}`, { input, output: carriedOut(updated.state[slot]!), shape: spec.shape });
+  }
+  const buffers = new Map<string, CarriedValue>();
+  for (const spec of net.buffers)
+    buffers.set(spec.name, { input: bufferInput(spec.name), output: carriedOut(net.bufferUpdates.get(spec.name)!), shape: spec.shape });
+  const lossState = new Map<string, CarriedValue>();
+  for (const s of embedded.state) lossState.set(s.slot, { input: s.input, output: carriedOut(s.next), shape: s.shape });
+  tape.output(embedded.loss);
+  tape.output(confusion);
+
+  const dropouts = net.dropouts.map((d) => ({ ...d, input: `dropout:${d.name}` }));
+  return {
+    bytes: tape.builder.toModel({ docString: `training step of ${model.config.kind}`, producer: '@losskit/onnx-train' }),
+    shape,
+    images,
+    labels,
+    learningRate,
+    step,
+    parameters,
+    optimizerState,
+    buffers,
+    lossState,
+    dropouts,
+    loss: embedded.loss,
+    confusion,
+    nodeCount: tape.builder.nodeCount(),
+  };
+}
+
+/** Forward in evaluation mode (running statistics, no dropout), logits and confusion counts out. */
+export function buildEvalGraph(model: Model, shape: StepShape): EvalGraph {
+  checkShape(model, shape);
+  const tape = new Tape(new GraphBuilder(`${model.config.kind}_eval`));
+  const images = tape.input('images', [shape.batch, model.inChannels, shape.height, shape.width]);
+  const labels = tape.input('labels', [shape.batch, shape.height, shape.width], 'int32');
+  const { net, logits } = buildNet(model, tape, 'eval', inputSources(tape), images);
+  const { confusion } = labelValues(tape, labels, logits, model.numClasses);
+  tape.output(logits);
+  tape.output(confusion);
+  return {
+    bytes: tape.builder.toModel({ docString: `evaluation of ${model.config.kind}`, producer: '@losskit/onnx-train' }),
+    shape,
+    images,
+    labels,
+    parameters: new Map(net.parameters.map((p) => [p.name, net.parameterValues.get(p.name)!])),
+    buffers: new Map(net.buffers.map((b) => [b.name, bufferInput(b.name)])),
+    logits,
+    confusion,
+  };
+}
+
+
