@@ -1,5 +1,4 @@
-import * as core from '@losskit/core';
-import { type Node, type Tensor, evaluate, gradient, leaves, topoSort } from '@losskit/core';
+import { type Node, type Tensor, catalogueCases, evaluate, gradient, leaves, paperExperiments, topoSort } from '@losskit/core';
 import { describe, expect, it } from 'vitest';
 import { makeInputs } from './make-inputs.js';
 import { type OpCase, opCases } from './op-cases.js';
@@ -18,23 +17,12 @@ export interface ConformanceCase extends LossLike {
   readonly seed: number;
 }
 
-/** What the core exports once the catalogue lands; read structurally so the suite also runs before it. */
-interface CatalogueExports {
-  catalogueCases?: (numClasses?: number) => { name: string; loss: LossLike }[];
-  paperExperiments?: readonly {
-    id: number;
-    name: string;
-    build(options?: { ema?: 'literal' | 'stateful'; numClasses?: number }): LossLike;
-  }[];
-}
-
 /** Every case of the suite, by unique name: op rows, catalogue losses, paper experiments x ema mode. */
 export function conformanceCases(): ConformanceCase[] {
-  const exported = core as unknown as CatalogueExports;
   const numClasses = CONFORMANCE_SIZES.class;
   const cases: LossLike[] = [...opCases()];
-  for (const { name, loss } of exported.catalogueCases?.(numClasses) ?? []) cases.push({ ...loss, name: `catalogue/${name}` });
-  for (const experiment of exported.paperExperiments ?? [])
+  for (const { name, loss } of catalogueCases(numClasses)) cases.push({ ...loss, name: `catalogue/${name}` });
+  for (const experiment of paperExperiments)
     for (const mode of ['literal', 'stateful'] as const)
       cases.push({ ...experiment.build({ ema: mode, numClasses }), name: `paper/${experiment.id}/${mode}` });
   return cases.map((c, i) => ({ ...c, seed: 1000 + 17 * i }));

@@ -1,4 +1,4 @@
-import { ALL_OPS, type Node, evaluate, gradient, leaves, sum } from '@losskit/core';
+import { ALL_OPS, type Node, catalogueCases, evaluate, gradient, leaves, sum } from '@losskit/core';
 import { describe, expect, it } from 'vitest';
 import { conformanceCases } from './conformance.js';
 import { finiteDifference } from './finite-difference.js';
@@ -22,6 +22,13 @@ describe('op table', () => {
     };
     for (const c of opCases()) visit(c.expr);
     expect(ALL_OPS.filter((op) => !seen.has(op) && op !== 'state')).toEqual([]);
+  });
+
+  it('includes every catalogue case and all 27 paper experiments in both ema modes', () => {
+    const names = new Set(conformanceCases().map((c) => c.name));
+    for (const { name } of catalogueCases(3)) expect(names.has(`catalogue/${name}`)).toBe(true);
+    for (let id = 1; id <= 27; id++)
+      for (const mode of ['literal', 'stateful']) expect(names.has(`paper/${id}/${mode}`), `paper/${id}/${mode}`).toBe(true);
   });
 
   it('has unique case names across the whole suite', () => {

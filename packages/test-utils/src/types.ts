@@ -1,12 +1,6 @@
-import type { Node, Roles } from '@losskit/core';
+import type { InputSpec, Node } from '@losskit/core';
 
-/** How the data of one input is drawn (mirrors the core catalogue's `InputDomain`). */
-export type InputDomain = 'logits' | 'probability' | 'onehot' | 'binary' | 'labels' | 'mask' | 'real' | 'positive';
-
-export interface InputSpec {
-  readonly roles: Roles;
-  readonly domain: InputDomain;
-}
+export type { InputDomain, InputSpec } from '@losskit/core';
 
 /** The parts of a core catalogue `Loss` the suite uses (structurally compatible with it). */
 export interface LossLike {
