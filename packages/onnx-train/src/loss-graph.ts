@@ -143,9 +143,9 @@ export function embedLoss(
     });
     const attrs = Object.fromEntries(node.attribute.map((a) => [a.name, attrOf(a)]));
     const outputs = tape.builder.node(node.opType, inputs, attrs, { outputs: node.output.length, name: `loss.${node.opType}` });
-    node.output.forEach((o, i) => names.set(o, outputs[i]!));
+    for (const [i, o] of node.output.entries()) names.set(o, outputs[i]!);
   }
-  const valueOf = (name: string) => {
+  const produced = (name: string) => {
     const value = names.get(name);
     if (value === undefined) throw new Error(`loss graph: output '${name}' was not produced`);
     return value;
@@ -156,8 +156,8 @@ export function embedLoss(
   for (const s of state) {
     const out = compiled.outputs.find((o) => o.kind === 'state' && o.source === s.slot);
     if (out === undefined) throw new Error(`loss graph: no next value for state slot '${s.slot}'`);
-    s.next = tape.setShape(valueOf(out.name), s.shape);
+    s.next = tape.setShape(produced(out.name), s.shape);
   }
   const predShape: Shape = tape.shape(feeds.pred);
-  return { loss: tape.setShape(valueOf(lossOut.name), []), dPred: tape.setShape(valueOf(grad.name), predShape), state };
+  return { loss: tape.setShape(produced(lossOut.name), []), dPred: tape.setShape(produced(grad.name), predShape), state };
 }

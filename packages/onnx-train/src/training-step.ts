@@ -4,7 +4,7 @@ import { backward } from './backward.js';
 import { softmax } from './layers/activation.js';
 import { type LossFeeds, embedLoss } from './loss-graph.js';
 import { type Model, buildNet } from './model.js';
-import { type DropoutSpec, type Net, bufferInput, inputSources } from './net.js';
+import { type DropoutSpec, bufferInput, inputSources } from './net.js';
 import { type OptimizerConfig, optimizerRule } from './optimizers.js';
 import { type Shape, Tape } from './tape.js';
 

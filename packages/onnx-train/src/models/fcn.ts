@@ -1,5 +1,4 @@
 import { relu } from '../layers/activation.js';
-import { batchNorm } from '../layers/batch-norm.js';
 import { classifierHead, conv2d, convTranspose2d } from '../layers/conv.js';
 import { dropout } from '../layers/dropout.js';
 import { add } from '../layers/merge.js';
