@@ -160,7 +160,7 @@ export function simplify(root: Node, options: SimplifyOptions = {}): Node {
 
   const step = (node: Node): Node | undefined => {
     const folded = fold(node) ?? structural(node);
-    if (folded) return folded;
+    if (folded) return fitRoles(folded, node);
     for (const r of byOp.get(node.op) ?? []) {
       const b = match(r.pattern, node);
       if (!b || (r.when && !r.when(b))) continue;
