@@ -36,8 +36,8 @@ export function cappedExp(x: Expr): Node {
 }
 
 /** A L1 e^(k L2): the static nonlinear exponential term, k = 1 - A (Eq. 3) or B. */
-export function exponentialTerm(L1: Expr, L2: Expr, A: Expr, k: Expr): Node {
-  return mul(A, L1, cappedExp(mul(k, L2)));
+export function exponentialTerm(L1: Expr, L2: Expr, A: Expr, k: Expr, expOf: (x: Expr) => Node = cappedExp): Node {
+  return mul(A, L1, expOf(mul(k, L2)));
 }
 
 export interface DynamicOptions {
@@ -53,6 +53,8 @@ export interface DynamicOptions {
   readonly slot?: string;
   /** Replaces the equation's own filter (the Table 1 variants). */
   readonly filter?: PaperFilter;
+  /** The exponential of the static term: `cappedExp` (default) or plain `exp` (the derivative report). */
+  readonly exp?: (x: Expr) => Node;
 }
 
 /** The dynamic term: Step2's argument, literal or averaged over steps, then filtered. */
@@ -82,8 +84,8 @@ export const convexL1L2: EquationBuilder = (L1, L2, c = paperCoefficients()) =>
 export const linearL1L2: EquationBuilder = (L1, L2, c = paperCoefficients()) => add(mul(c.A, L1), mul(c.B, L2));
 
 /** Eq. (3): A L1 e^((1 - A) L2). */
-export const nonlinearExponential: EquationBuilder = (L1, L2, c = paperCoefficients()) =>
-  exponentialTerm(L1, L2, c.A, sub(1, c.A));
+export const nonlinearExponential: EquationBuilder = (L1, L2, c = paperCoefficients(), o = {}) =>
+  exponentialTerm(L1, L2, c.A, sub(1, c.A), o.exp);
 
 /** Eq. (4), EMA with linear coefficient: Step2 = A Step1 + B L2. */
 export const emaLinear: EquationBuilder = (L1, L2, c = paperCoefficients(), o = {}) =>
@@ -97,7 +99,7 @@ export const emaConvex: EquationBuilder = (L1, L2, c = paperCoefficients(), o = 
 export const hybridV2Convex: EquationBuilder = (L1, L2, c = paperCoefficients(), o = {}) =>
   add(
     dynamicTerm(add(mul(c.A, step1Mixed(L1, L2, c)), mul(sub(1, c.A), L2)), 'sqrt', o),
-    exponentialTerm(L1, L2, c.A, sub(1, c.A)),
+    exponentialTerm(L1, L2, c.A, sub(1, c.A), o.exp),
   );
 
 /** The dynamic part of Eqs. (7)-(9) filtered, plus A L1 e^(B L2). */
@@ -106,7 +108,7 @@ const hybridV2LinearWith =
   (L1, L2, c = paperCoefficients(), o = {}) =>
     add(
       dynamicTerm(add(mul(c.A, step1Linear(L1, L2, c)), mul(c.B, L2)), filter, o),
-      exponentialTerm(L1, L2, c.A, c.B),
+      exponentialTerm(L1, L2, c.A, c.B, o.exp),
     );
 
 /** Eq. (7), hybrid v2 linear: (A Step1 + B L2) + A L1 e^(B L2). */
