@@ -37,10 +37,13 @@ export { type FloatType, type Shape, Tape, type TapeNode, numel } from './tape.j
 export { type StepResult, Trainer, type TrainerOptions } from './trainer.js';
 export {
   type CarriedValue,
+  type BuildOptions,
   type EvalGraph,
+  type GradientGraph,
   type StepShape,
   type TrainingLoss,
   type TrainingStepGraph,
   buildEvalGraph,
+  buildGradientGraph,
   buildTrainingStep,
 } from './training-step.js';

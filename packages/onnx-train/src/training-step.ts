@@ -4,7 +4,7 @@ import { backward } from './backward.js';
 import { softmax } from './layers/activation.js';
 import { type LossFeeds, embedLoss } from './loss-graph.js';
 import { type Model, buildNet } from './model.js';
-import { type DropoutSpec, bufferInput, inputSources } from './net.js';
+import { type DropoutSpec, bufferInput, dropoutInput, inputSources } from './net.js';
 import { type OptimizerConfig, optimizerRule } from './optimizers.js';
 import { type Shape, Tape } from './tape.js';
 
@@ -97,6 +97,70 @@ function labelValues(tape: Tape, labels: string, logits: string, classes: number
 const lossExpects = (loss: TrainingLoss, input: string): string | undefined =>
   'expr' in loss ? loss.inputs?.[input]?.domain : undefined;
 
+export interface BuildOptions {
+  /** Values for the loss's scalar params (its defaults otherwise). */
+  readonly lossParams?: Readonly<Record<string, number>>;
+}
+
+/** Forward (training mode), labels, loss and backward: what the step and the gradient graph share. */
+function forwardBackward(model: Model, loss: TrainingLoss, shape: StepShape, options: BuildOptions, graphName: string) {
+  checkShape(model, shape);
+  const tape = new Tape(new GraphBuilder(graphName));
+  const images = tape.input('images', [shape.batch, model.inChannels, shape.height, shape.width]);
+  const labels = tape.input('labels', [shape.batch, shape.height, shape.width], 'int32');
+  const { net, logits } = buildNet(model, tape, 'train', inputSources(tape), images);
+  const { target, labelsFloat, mask, confusion } = labelValues(tape, labels, logits, model.numClasses);
+  const pred = lossExpects(loss, 'pred') === 'probability' ? softmax(net, 'pred.softmax', logits) : logits;
+  const feeds: LossFeeds = { pred, target, labels: labelsFloat, mask };
+  const lossLike: LossLike = 'expr' in loss ? loss : { expr: loss };
+  const embedded = embedLoss(
+    tape,
+    lossLike,
+    feeds,
+    { batch: shape.batch, classes: model.numClasses, height: shape.height, width: shape.width },
+    options.lossParams,
+  );
+  const grads = backward(tape, new Map([[pred, embedded.dPred]]), [...net.parameterValues.values()]);
+  return { tape, images, labels, net, embedded, grads, confusion };
+}
+
+export interface GradientGraph {
+  readonly bytes: Uint8Array;
+  readonly images: string;
+  readonly labels: string;
+  /** Parameter name -> graph input. */
+  readonly parameters: ReadonlyMap<string, string>;
+  readonly buffers: ReadonlyMap<string, string>;
+  readonly lossState: ReadonlyMap<string, string>;
+  readonly dropouts: readonly (DropoutSpec & { input: string })[];
+  /** Outputs: the loss and d loss / d parameter per parameter name. */
+  readonly loss: string;
+  readonly gradients: ReadonlyMap<string, string>;
+}
+
+/** Forward, loss and backward only: the loss and every parameter gradient out (for checks and custom optimizers). */
+export function buildGradientGraph(model: Model, loss: TrainingLoss, shape: StepShape, options: BuildOptions = {}): GradientGraph {
+  const { tape, images, labels, net, embedded, grads } = forwardBackward(model, loss, shape, options, `${model.config.kind}_gradient`);
+  tape.output(embedded.loss);
+  const gradients = new Map<string, string>();
+  for (const spec of net.parameters) {
+    const g = tape.op('Identity', [grads.get(net.parameterValues.get(spec.name)!)!], spec.shape, {}, `grad:${spec.name}`);
+    tape.output(g);
+    gradients.set(spec.name, g);
+  }
+  return {
+    bytes: tape.builder.toModel({ producer: '@losskit/onnx-train' }),
+    images,
+    labels,
+    parameters: new Map(net.parameters.map((p) => [p.name, net.parameterValues.get(p.name)!])),
+    buffers: new Map(net.buffers.map((b) => [b.name, bufferInput(b.name)])),
+    lossState: new Map(embedded.state.map((s) => [s.slot, s.input])),
+    dropouts: net.dropouts.map((d) => ({ ...d, input: dropoutInput(d.name) })),
+    loss: embedded.loss,
+    gradients,
+  };
+}
+
 /**
  * One training step as a single ONNX graph: forward (batch statistics, dropout masks as inputs),
  * the loss and its gradient w.r.t. the prediction (from the ONNX loss backend), backward by the
@@ -108,32 +172,18 @@ export function buildTrainingStep(
   loss: TrainingLoss,
   optimizer: OptimizerConfig,
   shape: StepShape,
-  options: { lossParams?: Readonly<Record<string, number>> } = {},
+  options: BuildOptions = {},
 ): TrainingStepGraph {
-  checkShape(model, shape);
   const rule = optimizerRule(optimizer);
-  const tape = new Tape(new GraphBuilder(`${model.config.kind}_train_step`));
-  const images = tape.input('images', [shape.batch, model.inChannels, shape.height, shape.width]);
-  const labels = tape.input('labels', [shape.batch, shape.height, shape.width], 'int32');
+  const { tape, images, labels, net, embedded, grads, confusion } = forwardBackward(
+    model,
+    loss,
+    shape,
+    options,
+    `${model.config.kind}_train_step`,
+  );
   const learningRate = tape.input('learning_rate', []);
   const step = tape.input('step', []);
-  const { net, logits } = buildNet(model, tape, 'train', inputSources(tape), images);
-  const { target, labelsFloat, mask, confusion } = labelValues(tape, labels, logits, model.numClasses);
-
-  const domain = lossExpects(loss, 'pred');
-  const pred = domain === 'probability' ? softmax(net, 'pred.softmax', logits) : logits;
-  const feeds: LossFeeds = { pred, target, labels: labelsFloat, mask };
-  const lossLike: LossLike = 'expr' in loss ? loss : { expr: loss };
-  const embedded = embedLoss(
-    tape,
-    lossLike,
-    feeds,
-    { batch: shape.batch, classes: model.numClasses, height: shape.height, width: shape.width },
-    options.lossParams,
-  );
-
-  const paramValues = [...net.parameterValues.values()];
-  const grads = backward(tape, new Map([[pred, embedded.dPred]]), paramValues);
 
   const parameters = new Map<string, CarriedValue>();
   const optimizerState = new Map<string, CarriedValue>();
@@ -157,7 +207,7 @@ export function buildTrainingStep(
   tape.output(embedded.loss);
   tape.output(confusion);
 
-  const dropouts = net.dropouts.map((d) => ({ ...d, input: `dropout:${d.name}` }));
+  const dropouts = net.dropouts.map((d) => ({ ...d, input: dropoutInput(d.name) }));
   return {
     bytes: tape.builder.toModel({ docString: `training step of ${model.config.kind}`, producer: '@losskit/onnx-train' }),
     shape,
