@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { input } from '../builders.js';
 import { type Tensor, evaluate, evaluateScalar } from '../evaluate.js';
@@ -210,5 +211,31 @@ describe('paperExperiments: no NaN or Inf for valid inputs', () => {
           const g = evaluate(gradient(loss.expr, pred), env).value.data;
           expect(g.every(Number.isFinite), `experiment ${e.id} ${JSON.stringify(params)}`).toBe(true);
         }
+  });
+});
+
+describe('paperExperiments: property over shapes, coefficients and EMA mode', () => {
+  it('value matches the plain-JS reading and the gradient matches central differences', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 27 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 2, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.nat(),
+        fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+        fc.double({ min: 0.05, max: 2, noNaN: true }),
+        fc.boolean(),
+        (id, N, C, S, seed, A, B, sparse) => {
+          const d = makeData(N, C, S, seed);
+          const loss = paperExperiments[id - 1]!.build(sparse ? { numClasses: C } : {});
+          const env = { inputs: inputsOf(d), params: { A, B } };
+          expect(evaluateScalar(loss.expr, env)).toBeCloseTo(reference(id, terms(d), A, B), 10);
+          const g = evaluate(gradient(loss.expr, pred), env).value.data;
+          expect(maxRelativeError(g, finiteDifferenceGradient(loss.expr, 'pred', env))).toBeLessThan(1e-5);
+        },
+      ),
+      { numRuns: 80, seed: 1127 },
+    );
   });
 });
