@@ -123,6 +123,6 @@ describe('Trainer', () => {
     const t = new Trainer({ model: { kind: 'unet', numClasses: 2, depth: 1, baseWidth: 4 }, loss: crossEntropy() });
     const batch = shapesBatch(1, 8, 0);
     await expect(t.step({ ...batch, shape: [1, 1, 8, 8] })).rejects.toThrow(/1 image channels, the model expects 3/);
-    await expect(t.step({ ...batch, labels: batch.labels.slice(1) as Int32Array })).rejects.toThrow(/labels has 63 values/);
+    await expect(t.step({ ...batch, labels: (batch.labels as Int32Array).slice(1) })).rejects.toThrow(/labels has 63 values/);
   });
 });
