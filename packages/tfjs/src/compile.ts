@@ -221,6 +221,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     prepareInputs(inputLeaves, given, layout, {
       differentiable: new Set(differentiable),
       checkFinite,
+      reference: prediction,
       describeName: (n) =>
         n === prediction && target !== undefined ? `prediction '${n}'` : n === target ? `target '${n}'` : `input '${n}'`,
     });

@@ -35,7 +35,13 @@ export function prepareInputs(
   leaves: ReadonlyMap<string, Node>,
   given: Readonly<Record<string, InputValue>>,
   layout: Layout,
-  options: { differentiable: ReadonlySet<string>; checkFinite: boolean; describeName?: (name: string) => string },
+  options: {
+    differentiable: ReadonlySet<string>;
+    checkFinite: boolean;
+    /** The input whose shape fixes the layout's rank (the prediction). */
+    reference?: string;
+    describeName?: (name: string) => string;
+  },
 ): PreparedInputs {
   const label = options.describeName ?? ((name: string) => `input '${name}'`);
   const tensors = new Map<string, tf.Tensor>();
@@ -55,9 +61,11 @@ export function prepareInputs(
     raw.set(name, t);
   }
 
-  // the spatial rank k: from an input spanning every role, else from one spanning spatial (compact)
-  const full = [...leaves].find(([, n]) => n.roles.length === 3);
-  const spatial = [...leaves].find(([, n]) => n.roles.includes('spatial'));
+  // the spatial rank k: from the reference input (the prediction) when it spans every role, else
+  // from any input that does, else from one spanning spatial (compact shape)
+  const ordered = [...leaves].sort(([a], [b]) => Number(b === options.reference) - Number(a === options.reference));
+  const full = ordered.find(([, n]) => n.roles.length === 3);
+  const spatial = ordered.find(([, n]) => n.roles.includes('spatial'));
   let k = 0;
   if (full) k = raw.get(full[0])!.rank - 2;
   else if (spatial) k = raw.get(spatial[0])!.rank - (spatial[1].roles.length - 1);
