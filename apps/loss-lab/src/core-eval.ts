@@ -43,12 +43,12 @@ export function linspace(a: number, b: number, n: number): Float64Array {
 export function meshgrid(xs: Float64Array, ys: Float64Array): { x: Float64Array; y: Float64Array } {
   const x = new Float64Array(xs.length * ys.length);
   const y = new Float64Array(xs.length * ys.length);
-  ys.forEach((yv, j) =>
+  ys.forEach((yv, j) => {
     xs.forEach((xv, i) => {
       x[j * xs.length + i] = xv;
       y[j * xs.length + i] = yv;
-    }),
-  );
+    });
+  });
   return { x, y };
 }
 

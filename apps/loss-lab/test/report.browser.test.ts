@@ -119,7 +119,7 @@ describe('the report in headless Chromium', { timeout: 60_000 }, () => {
     expect(typeset).toBe(18); // paper and core form for each of Eqs. (1)-(9)
     expect(await page.locator('.katex-error').count()).toBe(0);
     const katexFonts = await page.evaluate(() =>
-      [...document.fonts].filter((f) => f.family.replace(/"/g, '').startsWith('KaTeX') && f.status === 'loaded').length,
+      Array.from(document.fonts as unknown as Iterable<FontFace>).filter((f) => f.family.replace(/"/g, '').startsWith('KaTeX') && f.status === 'loaded').length,
     );
     expect(katexFonts).toBeGreaterThan(0);
     const flagged = await page.locator('.derivatives .flag').count();

@@ -223,7 +223,7 @@ export function gradientDescentAnalysis(options: { n?: number; steps?: number } 
     id: 'gradient-descent',
     title: '6. Gradient-descent analysis',
     summary:
-      'Two halves. First the algebra: the paper derives the update w ← w − a ∂L/∂w for Eqs. (1)-(9) as Eqs. (10)-(18). The core differentiates every equation symbolically; the table compares the two at sample points and flags each printed derivative that is not the derivative of its equation.\n\nThen the dynamics: plain gradient descent on the six landscapes of analysis 1, started from the same four points. Without a loss method (a) every path runs to the single minimum (−2, 3); with a method built on |z| and z², paths stop on the nearest point of the valley circle f = 0 instead: the methods trade the single minimum of the bowl for a ring of minima where the residual vanishes.',
+      'Two halves. First the algebra: the paper derives the update w ← w − a ∂L/∂w for Eqs. (1)-(9) as Eqs. (10)-(18). The core differentiates every equation symbolically; the table compares the two at sample points and flags each printed derivative that is not the derivative of its equation.\n\nThen the dynamics: plain gradient descent on the six landscapes of analysis 1, started from the same four points. Without a loss method (a) every path runs to the single minimum (−2, 3); with a method built on |z| and z², paths stop on the nearest point of the valley circle f = 0 instead: the methods trade the single minimum of the bowl for a ring of minima where the residual vanishes. With a fixed step the kink of |z| keeps the paths hopping across that ring by about one step.',
     figures: [figure],
     html: derivativeTable(comparisons),
     tables: [

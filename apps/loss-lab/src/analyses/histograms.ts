@@ -37,7 +37,7 @@ export function histogramAnalysis(n = 40, bins = 30): Analysis {
   for (const g of grids) {
     const h = histogram(g.values, bins);
     const w = (h.hi - h.lo) / bins;
-    h.counts.forEach((count, k) =>
+    h.counts.forEach((count, k) => {
       rows.push({
         panel: `(${g.letter}) ${g.short}`,
         balance: g.balance,
@@ -45,8 +45,8 @@ export function histogramAnalysis(n = 40, bins = 30): Analysis {
         bin_start: h.lo + k * w,
         bin_end: h.lo + (k + 1) * w,
         count,
-      }),
-    );
+      });
+    });
   }
   const figure: Figure = {
     name: 'histograms',

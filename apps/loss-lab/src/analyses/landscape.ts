@@ -64,7 +64,7 @@ export function surfaceCells(s: LandscapeSurface, extra: Record<string, string> 
   const dx = (s.xs[1]! - s.xs[0]!) / 2;
   const dy = (s.ys[1]! - s.ys[0]!) / 2;
   const rows: Record<string, number | string | null>[] = [];
-  s.ys.forEach((y, j) =>
+  s.ys.forEach((y, j) => {
     s.xs.forEach((x, i) => {
       rows.push({
         ...extra,
@@ -77,8 +77,8 @@ export function surfaceCells(s: LandscapeSurface, extra: Record<string, string> 
         y1: y + dy,
         value: finiteOrNull(s.values[j * s.xs.length + i]!),
       });
-    }),
-  );
+    });
+  });
   return rows;
 }
 

@@ -6,7 +6,8 @@
  * group soft-thresholding, the proximal map of the penalty:
  *   w_g <- max(0, 1 - t lambda sqrt(|g|) / ||v_g||) v_g.
  * The step t is found by backtracking on the usual sufficient-decrease test, so every iterate
- * lowers the objective even when F is not convex.
+ * lowers the objective even when F is not convex. The test compares values of F, so in float64
+ * a relative tolerance much below 1e-9 on the step length is not reachable.
  */
 
 export interface Design {

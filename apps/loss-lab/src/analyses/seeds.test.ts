@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseResults, seedAnalysis, summarizeSeeds } from './seeds.js';
+
+const FIXTURE = join(import.meta.dirname, '..', '..', 'test', '__fixtures__', 'results.jsonl');
+
+describe('seed analysis (Fig. 9)', () => {
+  it('takes the last epoch of each run and the mean and sample std over seeds', () => {
+    const lines = parseResults(readFileSync(FIXTURE, 'utf8'));
+    expect(lines).toHaveLength(18);
+    const rows = readFileSync(FIXTURE, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { experiment: string; epoch: number; loss: number; macro: { iou: number } });
+    const last = rows.filter((r) => r.experiment === 'experiment18' && r.epoch === 2).map((r) => r.macro.iou);
+    expect(last).toHaveLength(3);
+    const mean = (last[0]! + last[1]! + last[2]!) / 3;
+    const std = Math.sqrt(last.reduce((s, v) => s + (v - mean) ** 2, 0) / 2);
+    const summary = summarizeSeeds(lines).find((s) => s.experiment === 'experiment18' && s.metric === 'macro.iou')!;
+    expect(summary.group).toBe('unet · synthetic · tfjs-cpu');
+    expect(summary.seeds.sort((a, b) => a - b)).toEqual([1, 250, 500]);
+    expect(summary.mean).toBeCloseTo(mean, 14);
+    expect(summary.std).toBeCloseTo(std, 14);
+    expect(summarizeSeeds(lines).some((s) => s.metric === 'trainSeconds' || s.metric === 'epochs')).toBe(false);
+  });
+
+  it('gives no standard deviation for a single seed', () => {
+    const [s] = summarizeSeeds(parseResults('{"experiment":"e1","seed":1,"epoch":1,"loss":0.5}\n'));
+    expect(s).toMatchObject({ experiment: 'e1', metric: 'loss', mean: 0.5, std: null });
+  });
+
+  it('says which line is wrong and why', () => {
+    expect(() => parseResults('{"experiment":"e1","seed":1,"epoch":1}\n{"seed":2,"epoch":1}', 'r.jsonl')).toThrow(
+      "r.jsonl:2: missing field 'experiment'",
+    );
+    expect(() => parseResults('{oops', 'r.jsonl')).toThrow('r.jsonl:1: not valid JSON');
+  });
+
+  it('shows a "no results file given" panel, and no figure, without a results file', () => {
+    const a = seedAnalysis();
+    expect(a.figures).toHaveLength(0);
+    expect(a.html).toContain('No results file given');
+  });
+
+  it('draws loss and IoU bars from a results file', () => {
+    const a = seedAnalysis(FIXTURE);
+    const rows = a.figures[0]!.rows;
+    expect(new Set(rows.map((r) => r.metric))).toEqual(new Set(['loss', 'macro.iou']));
+    expect(rows).toHaveLength(3 * 2);
+  });
+});
