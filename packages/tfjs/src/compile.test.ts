@@ -83,8 +83,8 @@ describe('compile', () => {
       expect(value.dataSync()[0]).toBeCloseTo(reference.value.data[0]!, 5);
       state = Object.fromEntries(Object.entries(reference.nextState).map(([k, t]) => [k, { shape: t.roles.map((r) => t.sizes[r]), data: t.data }]));
     }
-    const steps = Object.entries(compiled.getState()).find(([name]) => name.endsWith('.steps'))![1];
-    expect(steps.dataSync()[0]).toBe(3);
+    const stepCount = Object.entries(compiled.getState()).find(([name]) => name.endsWith('.steps'))![1];
+    expect(stepCount.dataSync()[0]).toBe(3);
     compiled.reset();
     const fresh = evaluate(loss.expr, { inputs: steps[0]! }).value.data[0]!;
     expect(compiled.valueAndGrad(tensors[0]!).value.dataSync()[0]).toBeCloseTo(fresh, 5);
