@@ -155,6 +155,10 @@ describe('catalogueCases', () => {
     expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
   });
 
+  it('builds for any class count', () => {
+    for (const C of [1, 2, 5]) expect(catalogueCases(C).length).toBeGreaterThan(20);
+  });
+
   it('every case is finite with finite gradients at logits of +-100', () => {
     const N = 2;
     const C = 3;

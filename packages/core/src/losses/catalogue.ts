@@ -49,7 +49,8 @@ export function catalogueCases(numClasses = 3): { name: string; loss: Loss }[] {
     ['focal', { mode: 'multilabel', alpha: 0.25 }],
     ['focal', { gamma: 1.5, sparse: true, numClasses: C }],
     ['dice', {}],
-    ['dice', { perImage: true, includeBackground: false, numClasses: C }],
+    // with one class there is no foreground left once the background is excluded
+    ...(C > 1 ? ([['dice', { perImage: true, includeBackground: false, numClasses: C }]] as Array<[CatalogueName, object]>) : []),
     ['dice', { sparse: true, numClasses: C, ignoreIndex: 0 }],
     ['dice', { mode: 'multilabel', fromLogits: false }],
     ['jaccard', {}],
