@@ -38,7 +38,7 @@ describe('parity with tfjs-layers', () => {
     // mean over pixels of -sum_c t log softmax(logits)
     const { value, grads } = tf.variableGrads(() => {
       const logits = built.model.apply(x, { training: true }) as tf.Tensor4D;
-      return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits, -1)), -1)));
+      return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits, -1)), -1))) as tf.Scalar;
     });
     tfjsLoss = value.dataSync()[0]!;
     tfjsGrads = tfjsGradientsByParameter(built, grads, shapes);
