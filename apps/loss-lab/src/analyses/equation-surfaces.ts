@@ -51,7 +51,7 @@ export const SURFACE_SCRIPT = `
       var x = i / (n - 1) - 0.5, y = j / (n - 1) - 0.5, z = (v - lo) / span - 0.5;
       var cx = x * Math.cos(yaw) - y * Math.sin(yaw), cy = x * Math.sin(yaw) + y * Math.cos(yaw);
       var sy = cy * Math.sin(pitch) + z * Math.cos(pitch), depth = cy * Math.cos(pitch) - z * Math.sin(pitch);
-      return [W / 2 + cx * W * 0.62, H / 2 - sy * H * 0.62, depth];
+      return [W / 2 + cx * W * 0.5, H / 2 + 10 - sy * H * 0.5, depth];
     }
     var quads = [];
     for (var j = 0; j < n - 1; j++) for (var i = 0; i < n - 1; i++) {

@@ -1,9 +1,9 @@
-import { input } from '@losskit/core';
+import { input, toLatex } from '@losskit/core';
 import { describe, expect, it } from 'vitest';
 import { evaluateColumns, gradientColumns } from '../core-eval.js';
 import { PAPER_EQUATIONS } from '../equations.js';
 import { OPERATING_POINT, sweep } from './covariates.js';
-import { STARTS, compareDerivatives, descend, samplePoints } from './gradient-descent.js';
+import { STARTS, belowExpCap, compareDerivatives, descend, samplePoints } from './gradient-descent.js';
 import { landscapeScale } from './landscape.js';
 
 /** Central difference in float64. */
@@ -87,5 +87,25 @@ describe('covariate sweeps', () => {
     const f = (u: number, v: number) => 0.4 * (0.4 * u - 0.8 * u - 0.8 * v) + 0.8 * v + 0.4 * u * Math.exp(0.8 * v);
     expect(s7.value[0]).toBeCloseTo(f(l1, l2), 14);
     expect(s7.gradientNorm[0]).toBeCloseTo(Math.hypot(central((t) => f(t, l2), l1), central((t) => f(l1, t), l2)), 6);
+  });
+});
+
+describe('typesetting below the exponential cap', () => {
+  it('keeps the value of every derivative where the exponent is below 30', () => {
+    const L1 = input('L1', ['batch']);
+    const L2 = input('L2', ['batch']);
+    const A = input('A', ['batch']);
+    const B = input('B', ['batch']);
+    const pts = samplePoints(8);
+    for (const c of compareDerivatives()) {
+      const eq = PAPER_EQUATIONS.find((e) => e.number === c.equation)!;
+      const [d1] = gradientColumns(eq.build({ L1, L2, A, B }), [L1], pts);
+      const shown = evaluateColumns(belowExpCap(c.core[0]), pts);
+      shown.forEach((v, i) => {
+        expect(v).toBeCloseTo(d1![i]!, 12);
+      });
+      // no trace of the cap (min(x, 30), [x < 30], its tangent e^30) is left in what is typeset
+      for (const d of c.core) expect(toLatex(belowExpCap(d))).not.toMatch(/\\min|\b30\b|10686474581524/);
+    }
   });
 });

@@ -130,6 +130,7 @@ export function groupLassoAnalysis(options: { n?: number; lambda?: number } = {}
           },
         ],
       },
+      resolve: { axis: { x: 'independent', y: 'independent' } },
     }),
     rows,
   };
