@@ -1,4 +1,4 @@
-import { type Node, type Op, type Roles, minusRoles, softmax, unionRoles } from '@losskit/core';
+import { type Node, type Op, type Roles, minusRoles, unionRoles } from '@losskit/core';
 
 /**
  * A lowered value. `phys` lists the roles the ONNX tensor really spans (a subset of the node's
@@ -124,12 +124,7 @@ export const LOWERINGS = {
   state: (ctx) => ctx.leaf(ctx.node),
   size: (ctx) => ctx.size(ctx.node.attrs.roles!),
   neg: elementwise('Neg'),
-  // e^(logsoftmax x) = softmax x: one node either way, and it shares a Softmax the graph may already have
-  exp: (ctx) => {
-    const [x] = ctx.node.args as [Node];
-    if (x.op === 'logSoftmax') return ctx.lower(softmax(x.args[0]!));
-    return elementwise('Exp')(ctx);
-  },
+  exp: elementwise('Exp'),
   log: elementwise('Log'),
   // ONNX has no Log1p: log(1 + x)
   log1p: (ctx) => ({ name: ctx.emit('Log', [ctx.emit('Add', [ctx.float(ctx.args[0]!), ctx.constant(1)])]), phys: ctx.args[0]!.phys }),

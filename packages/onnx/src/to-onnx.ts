@@ -13,6 +13,7 @@ import {
 import { GraphBuilder } from './graph-builder.js';
 import { type Layout, type LayoutName, axesOf, makeLayout, physicalShape } from './layout.js';
 import { LOWERINGS, type Lowered, type LoweringContext } from './lowerings.js';
+import { prepareForLowering } from './rewrites.js';
 
 /** The opset every loss graph is emitted at (onnxruntime-node 1.30 runs up to 26). */
 export const LOSS_OPSET = 18;
@@ -37,6 +38,8 @@ export interface ToOnnxOptions {
   name?: string;
   /** Simplify the loss before lowering (default true; the gradient is always simplified). */
   simplify?: boolean;
+  /** Apply LOWERING_REWRITES before lowering (default true). */
+  rewrite?: boolean;
   /** ai.onnx opset (default LOSS_OPSET). */
   opset?: number;
 }
@@ -131,7 +134,9 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
   const grads = wrtNodes.length > 0 ? gradient(lossRoot, wrtNodes) : [];
 
   const g = new GraphBuilder(name, { opset: options.opset ?? LOSS_OPSET });
-  const roots = [lossRoot, ...grads, ...slots.map((s) => s.next)];
+  const original = [lossRoot, ...grads, ...slots.map((s) => s.next)];
+  const roots = options.rewrite === false ? original : prepareForLowering(original);
+  const rootOf = (i: number) => roots[i]!;
   const order = topoSort(roots);
 
   // graph inputs, declared up front in a stable order: inputs, params, state
@@ -158,7 +163,7 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
   const memo = new Map<Node, Lowered>();
   const sizeMemo = new Map<string, Lowered>();
   const boolMemo = new Map<string, string>();
-  let current: Node = lossRoot;
+  let current: Node = roots[0]!;
 
   const emit = (opType: string, ins: string[], attrs: Record<string, number | number[] | { float: number }> = {}) =>
     g.node(opType, ins, attrs, { name: current.op, docString: describeNode(current) })[0]!;
@@ -222,12 +227,14 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
   const lower = (node: Node): Lowered => {
     const done = memo.get(node);
     if (done) return done;
-    for (const arg of node.args) lower(arg);
+    // broadcastLike(g, like) only needs g: like's value is left to ONNX broadcasting
+    const needed = node.op === 'broadcastLike' ? node.args.slice(0, 1) : node.args;
+    const args = needed.map(lower);
     const saved = current;
     current = node;
     const ctx: LoweringContext = {
       node,
-      args: node.args.map((a) => memo.get(a)!),
+      args,
       emit,
       float,
       bool,
@@ -250,7 +257,7 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
     return result;
   };
 
-  for (const node of order) lower(node);
+  for (const root of roots) lower(root);
 
   /** An int64 shape tensor for `roles` in the physical layout (for Expand). */
   const shapeFor = (roles: Roles): string => {
@@ -289,9 +296,9 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
     g.output(outName, 'float', shape);
     outputs.push({ name: outName, kind, source: sourceName, roles: node.roles, shape });
   };
-  finish(lossRoot, LOSS_OUTPUT, 'loss', name);
-  for (const [i, grad] of grads.entries()) finish(grad, gradientOutputName(wrtNames[i]!), 'gradient', wrtNames[i]!);
-  for (const slot of slots) finish(slot.next, nextStateOutputName(slot.name), 'state', slot.name);
+  finish(rootOf(0), LOSS_OUTPUT, 'loss', name);
+  for (const [i, w] of wrtNames.entries()) finish(rootOf(1 + i), gradientOutputName(w), 'gradient', w);
+  for (const [i, slot] of slots.entries()) finish(rootOf(1 + grads.length + i), nextStateOutputName(slot.name), 'state', slot.name);
 
   const formula = formulaOf(expr);
   const bytes = g.toModel({

@@ -1,0 +1,142 @@
+/**
+ * Value + gradient throughput of compiled loss graphs (ONNX Runtime CPU) against a hand-written
+ * fused JS loop and a hand-built ONNX graph of the same loss, side by side in one process.
+ *
+ *   pnpm --filter @losskit/onnx bench [--sizes 16,20,22] [--budget 1.5] [--classes 4]
+ *
+ * Each (loss, size) runs its configurations in interleaved rounds (so machine load hits all of
+ * them alike) until the time budget is spent; the median time per run is reported as elements/s.
+ */
+import { parseArgs } from 'node:util';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { createLossSession } from '../src/session.js';
+import { toOnnx } from '../src/to-onnx.js';
+import { type BenchCase, benchCases, benchData } from './cases.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '16,20,22' },
+    budget: { type: 'string', default: '1.5' },
+    classes: { type: 'string', default: '4' },
+    cases: { type: 'string' },
+  },
+});
+const C = Number(values.classes);
+const N = 4;
+const budgetMs = Number(values.budget) * 1000;
+const exponents = values.sizes.split(',').map(Number);
+const wanted = values.cases?.split(',');
+const cases = benchCases(C).filter((c) => !wanted || wanted.some((w) => c.label.includes(w)));
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+const fmt = (elementsPerSecond: number) => `${(elementsPerSecond / 1e6).toFixed(0)}M`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+type Runner = () => Promise<void> | void;
+
+async function measure(runners: Record<string, Runner>): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(runners).map((k) => [k, []]));
+  for (const run of Object.values(runners)) for (let i = 0; i < 2; i++) await run(); // warm-up
+  const start = performance.now();
+  let rounds = 0;
+  while ((performance.now() - start < budgetMs || rounds < 5) && rounds < 300) {
+    for (const [name, run] of Object.entries(runners)) {
+      const t0 = performance.now();
+      await run();
+      times[name]!.push(performance.now() - t0);
+    }
+    rounds++;
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+}
+
+async function sessionCreation(c: BenchCase): Promise<{ compileMs: number; sessionMs: number }> {
+  const compile: number[] = [];
+  const open: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const model = toOnnx(c.loss, { gradients: ['pred'] });
+    const t1 = performance.now();
+    const session = await InferenceSession.create(model.bytes, { intraOpNumThreads: 1 });
+    const t2 = performance.now();
+    await session.release();
+    compile.push(t1 - t0);
+    open.push(t2 - t1);
+  }
+  return { compileMs: median(compile), sessionMs: median(open) };
+}
+
+const rows: string[] = [];
+const creationRows: string[] = [];
+console.log(`# value + gradient throughput, N=${N} C=${C}, median over interleaved rounds (${values.budget}s budget each)`);
+for (const c of cases) {
+  const created = await sessionCreation(c);
+  const model = toOnnx(c.loss, { gradients: ['pred'] });
+  creationRows.push(`| ${c.label} | ${model.nodeCount} | ${created.compileMs.toFixed(1)} ms | ${created.sessionMs.toFixed(1)} ms |`);
+  for (const k of exponents) {
+    const elements = 2 ** k;
+    const HW = elements / (N * C);
+    const side = Math.sqrt(HW);
+    const [H, W] = Number.isInteger(side) ? [side, side] : [HW, 1];
+    const data = benchData(N, C, HW, k);
+    const grad = new Float32Array(elements);
+    const scratch = { p: new Float32Array(elements), sums: new Float64Array(2 * C) };
+    const params = { ...c.loss.params };
+    const ours = {
+      1: await createLossSession(c.loss, { intraOpThreads: 1, interOpThreads: 1 }),
+      2: await createLossSession(c.loss, { intraOpThreads: 2, interOpThreads: 1 }),
+    };
+    const handBytes = c.handBuilt();
+    const hand = {
+      1: await InferenceSession.create(handBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 }),
+      2: await InferenceSession.create(handBytes, { intraOpNumThreads: 2, interOpNumThreads: 1 }),
+    };
+    const inputs =
+      c.targetInput === 'labels'
+        ? { pred: { shape: [N, C, H, W], data: data.pred }, labels: { shape: [N, H, W], data: data.labels } }
+        : { pred: { shape: [N, C, H, W], data: data.pred }, target: { shape: [N, C, H, W], data: data.target } };
+    const handFeeds: Record<string, Tensor> = { pred: new Tensor('float32', data.pred, [N, C, H, W]) };
+    if (c.targetInput === 'labels') handFeeds.labels = new Tensor('float32', data.labels, [N, 1, H, W]);
+    else handFeeds.target = new Tensor('float32', data.target, [N, C, H, W]);
+    for (const [name, v] of Object.entries(params)) handFeeds[name] = new Tensor('float32', Float32Array.of(v), []);
+
+    const t = await measure({
+      js: () => {
+        c.fused(data, grad, scratch, params);
+      },
+      ours1: async () => {
+        await ours[1].run({ inputs, params });
+      },
+      hand1: async () => {
+        await hand[1].run(handFeeds);
+      },
+      ours2: async () => {
+        await ours[2].run({ inputs, params });
+      },
+      hand2: async () => {
+        await hand[2].run(handFeeds);
+      },
+    });
+    const rate = (ms: number) => elements / (ms / 1000);
+    const r = Object.fromEntries(Object.entries(t).map(([name, ms]) => [name, rate(ms)])) as Record<keyof typeof t, number>;
+    const row = `| ${c.label} | 2^${k} | ${fmt(r.js!)} | ${fmt(r.ours1!)} | ${fmt(r.hand1!)} | ${fmt(r.ours2!)} | ${fmt(r.hand2!)} | ${ratio(r.ours1!, r.js!)} | ${ratio(r.ours2!, r.js!)} | ${ratio(r.ours1!, r.hand1!)} | ${ratio(r.ours2!, r.hand2!)} |`;
+    console.log(row);
+    rows.push(row);
+    for (const s of [...Object.values(ours)]) await s.release();
+    for (const s of Object.values(hand)) await s.release();
+  }
+}
+
+console.log('\n## value + gradient, elements/s (median)\n');
+console.log(
+  '| loss | elements | fused JS | compiled 1t | hand-built 1t | compiled 2t | hand-built 2t | compiled/JS 1t | compiled/JS 2t | compiled/hand 1t | compiled/hand 2t |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(r);
+console.log('\n## compile + session creation (median of 5)\n');
+console.log('| loss | nodes | toOnnx | InferenceSession.create |');
+console.log('|---|---|---|---|');
+for (const r of creationRows) console.log(r);

@@ -1,0 +1,186 @@
+import {
+  type Node,
+  type Op,
+  type Roles,
+  ShapeError,
+  broadcastLike,
+  div,
+  includesRoles,
+  makeNode,
+  mul,
+  neg,
+  rewrite,
+  sameRoles,
+  size,
+  softmax,
+  unionRoles,
+} from '@losskit/core';
+
+/**
+ * Algebraic rewrites applied to value, gradients and state updates together before lowering.
+ * Each moves work from full tensors to smaller ones or drops a full-tensor op: ONNX Runtime's CPU
+ * optimizer fuses none of these elementwise ops, so every full-size node saved is time saved.
+ * All are exact in real arithmetic (float rounding may differ in the last bits).
+ */
+type Rewrite = (node: Node) => Node | undefined;
+
+const isScalar = (n: Node): boolean => n.roles.length === 0;
+const reduce = (op: 'sum' | 'mean', x: Node, roles: Roles): Node => makeNode(op, [x], { roles });
+
+/** A scalar, or a scalar broadcast to some roles: [the scalar, what it was broadcast like]. */
+function scalarPart(n: Node): [Node, Node | undefined] | undefined {
+  if (isScalar(n)) return [n, undefined];
+  if (n.op === 'broadcastLike' && isScalar(n.args[0]!)) return [n.args[0]!, n.args[1]!];
+  return undefined;
+}
+
+interface ScalarProduct {
+  /** The scalar factor, unbroadcast. */
+  readonly s: Node;
+  /** The tensor factor. */
+  readonly x: Node;
+  /** What the scalar was broadcast like, if it was. */
+  readonly like: Node | undefined;
+}
+
+/** s * x with exactly one factor a (possibly broadcast) scalar. */
+function scalarTimes(n: Node): ScalarProduct | undefined {
+  if (n.op !== 'mul') return undefined;
+  const [a, b] = n.args as [Node, Node];
+  const pa = scalarPart(a);
+  const pb = scalarPart(b);
+  if (pa && !pb) return { s: pa[0], x: b, like: pa[1] };
+  if (pb && !pa) return { s: pb[0], x: a, like: pb[1] };
+  return undefined;
+}
+
+/** The roles a value will physically span once lowered (a broadcast is left to ONNX broadcasting). */
+function physicalRoles(n: Node): Roles {
+  return n.op === 'broadcastLike' ? physicalRoles(n.args[0]!) : n.roles;
+}
+const smaller = (a: Roles, b: Roles): boolean => includesRoles(b, a) && a.length < b.length;
+
+/** `out` with `node`'s roles (re-broadcast like `like` when the rewrite dropped a broadcast), or undefined. */
+function fit(out: Node, node: Node, like: Node | undefined): Node | undefined {
+  if (sameRoles(out.roles, node.roles)) return out;
+  if (like && includesRoles(like.roles, out.roles) && sameRoles(unionRoles(out.roles, like.roles), node.roles))
+    return broadcastLike(out, like);
+  return undefined;
+}
+
+const reduceRewrite =
+  (op: 'sum' | 'mean'): Rewrite =>
+  (node) => {
+    const [x] = node.args as [Node];
+    const roles = node.attrs.roles!;
+    // sum(-x) = -sum(x): the negation runs on the reduced value
+    if (x.op === 'neg') return neg(reduce(op, x.args[0]!, roles));
+    // sum(s x) = s sum(x) for a scalar s (x must span the reduced roles itself)
+    const st = scalarTimes(x);
+    if (st && includesRoles(st.x.roles, roles)) return fit(mul(st.s, reduce(op, st.x, roles)), node, undefined);
+    if (x.op === 'sum' || x.op === 'mean') {
+      const inner = x.args[0]!;
+      const all = unionRoles(roles, x.attrs.roles!);
+      // sum(sum(y, R1), R2) = sum(y, R1+R2); mean(mean(y, R1), R2) = mean(y, R1+R2)
+      if (x.op === op) return reduce(op, inner, all);
+      // mean(sum(y, R1), R2) = sum(y, R1+R2) / size(R2)
+      if (op === 'mean') return div(reduce('sum', inner, all), size(roles));
+    }
+    return undefined;
+  };
+
+/** a x ± a y = a (x ± y): one product on the full tensor instead of two */
+function commonFactor(op: 'add' | 'sub', p: Node, q: Node): Node | undefined {
+  if (p.op !== 'mul' || q.op !== 'mul') return undefined;
+  for (const [i, j] of [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ] as const)
+    if (p.args[i] === q.args[j]) {
+      const a = p.args[i]!;
+      const rest = makeNode(op, [p.args[1 - i]!, q.args[1 - j]!]);
+      return mul(a, rest);
+    }
+  return undefined;
+}
+
+export const LOWERING_REWRITES: Partial<Record<Op, Rewrite>> = {
+  // e^(logsoftmax x) = softmax x: one node either way, and it is the Softmax the graph already has
+  exp: (node) => (node.args[0]!.op === 'logSoftmax' ? softmax(node.args[0]!.args[0]!) : undefined),
+  sum: reduceRewrite('sum'),
+  mean: reduceRewrite('mean'),
+  mul: (node) => {
+    const st = scalarTimes(node);
+    if (!st) return undefined;
+    const { s, x, like } = st;
+    // s (k x) = (s k) x for scalars s, k: the scalars multiply first
+    const inner = scalarTimes(x);
+    if (inner) return fit(mul(mul(s, inner.s), inner.x), node, like ?? inner.like);
+    // s (x / t) = (s / t) x for scalars s, t
+    const t = x.op === 'div' ? scalarPart(x.args[1]!) : undefined;
+    if (t && !scalarPart(x.args[0]!)) return fit(mul(div(s, t[0]), x.args[0]!), node, like ?? t[1]);
+    return undefined;
+  },
+  add: (node) => {
+    const [p, q] = node.args as [Node, Node];
+    const direct = commonFactor('add', p, q);
+    if (direct) return direct;
+    // a x + (b - a y) = a (x - y) + b, in either order
+    for (const [m, s] of [
+      [p, q],
+      [q, p],
+    ] as const)
+      if (s.op === 'sub') {
+        const folded = commonFactor('sub', m, s.args[1]!);
+        if (folded) return makeNode('add', [folded, s.args[0]!]);
+      }
+    return undefined;
+  },
+  sub: (node) => {
+    const [p, q] = node.args as [Node, Node];
+    const factored = commonFactor('sub', p, q);
+    if (factored) return factored;
+    // (x - a) - b = x - (a + b) when a and b are smaller than x: the sum runs on the small tensors
+    if (p.op === 'sub') {
+      const [x, a] = p.args as [Node, Node];
+      const big = physicalRoles(x);
+      if (smaller(physicalRoles(a), big) && smaller(physicalRoles(q), big)) return fit(makeNode('sub', [x, makeNode('add', [a, q])]), node, undefined);
+    }
+    return undefined;
+  },
+};
+
+/**
+ * Applies LOWERING_REWRITES bottom-up over all roots together (one memo, so shared nodes stay
+ * shared) until nothing changes.
+ */
+export function prepareForLowering(roots: readonly Node[], rewrites = LOWERING_REWRITES, maxPasses = 16): Node[] {
+  let current = [...roots];
+  for (let pass = 0; pass < maxPasses; pass++) {
+    const next = rewrite(current, (node, args) => {
+      let n = makeNode(node.op, args, node.attrs);
+      for (let i = 0; i < 8; i++) {
+        const r = tryRewrite(rewrites[n.op], n);
+        if (!r || r === n) break;
+        n = r;
+      }
+      return n;
+    });
+    if (next.every((n, i) => n === current[i])) return next;
+    current = next;
+  }
+  return current;
+}
+
+/** A rewrite whose result would not type-check (a reduction over roles its operand lacks) does not apply. */
+function tryRewrite(rule: Rewrite | undefined, node: Node): Node | undefined {
+  if (!rule) return undefined;
+  try {
+    return rule(node);
+  } catch (error) {
+    if (error instanceof ShapeError) return undefined;
+    throw error;
+  }
+}
