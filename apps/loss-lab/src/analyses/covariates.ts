@@ -91,7 +91,7 @@ export function covariateAnalysis(points = 51, gridN = 21): Analysis {
           encoding: {
             x: { field: 'A', type: 'quantitative' },
             y: { field: 'value', type: 'quantitative', title: null },
-            color: { field: 'equation', type: 'nominal', title: 'equation' },
+            color: { field: 'equation', type: 'nominal', title: 'equation', legend: { labelLimit: 320 } },
           },
         },
         resolve: { scale: { y: 'independent' } },
