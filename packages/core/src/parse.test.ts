@@ -138,6 +138,9 @@ describe('parse', () => {
     ['A.b + 1', /^unsupported syntax \(Accessor\) at 0/, 0],
     ['f(x) = x; f(1)', /^expected `name = expression` before the last line at 0/, 0],
     ['1 + (A = 2)', /^assignment inside an expression at 5/, 5],
+    // names of Object.prototype members are not functions or bindings
+    ['constructor(A)', /^unknown function 'constructor' at 0/, 0, 'constructor'],
+    ['A * toString', /^unknown name 'toString' at 4/, 4, 'toString'],
   ];
 
   it.each(bad)('rejects %j with a clear error and its position', (text, message, position, unknownName) => {

@@ -99,10 +99,10 @@ function mathjs(text: string): Ast {
 }
 
 /** Argument kinds of whitelisted functions. */
-type ArgKind = 'expr' | 'number' | 'string' | 'roles';
-type Arg = Node | number | string | readonly Role[];
+export type ArgKind = 'expr' | 'number' | 'string' | 'roles';
+export type Arg = Node | number | string | readonly Role[];
 
-interface FunctionSpec {
+export interface FunctionSpec {
   /** How a call is written, for error messages. */
   readonly usage: string;
   /** Kinds of the positional arguments; the last `optional` of them may be left out. */
@@ -139,7 +139,7 @@ const reduceFunction = (f: (x: Node, roles?: readonly Role[]) => Node, usage: st
 const rolesOf = (args: readonly Arg[]): Role[] => (args as Role[][]).flat();
 
 /** The whitelist: every function a formula may call, with its builder. */
-export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
+export const FORMULA_FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
   exp: unaryFunction(exp, 'exp(x)'),
   log: unaryFunction(log, 'log(x)'),
   log1p: unaryFunction(log1p, 'log1p(x)'),
@@ -220,7 +220,7 @@ const NAMED_CONSTANTS: Readonly<Record<string, number>> = { e: Math.E, pi: Math.
  * `parse('A*L1*exp((1-A)*L2)', { names: { L1, L2 }, params: ['A'] })`.
  * Syntax is mathjs's: + - * / ^ (right-associative), unary minus, comparisons (1 or 0),
  * `c ? a : b` (= where), `[1, 2, 3]` (a per-class constant), calls of the whitelisted
- * FUNCTIONS, strings for roles and slots (`sum(x, "spatial")`), and `name = expr` lines
+ * FORMULA_FUNCTIONS, strings for roles and slots (`sum(x, "spatial")`), and `name = expr` lines
  * before the result that bind names for the lines after them. `e^x` is exp(x); `e` and `pi`
  * are numbers unless bound. A written `-3` is the constant -3; `-(3)` is neg(3).
  */
@@ -311,7 +311,8 @@ class Reader {
     if (Object.hasOwn(NAMED_CONSTANTS, name)) return constant(NAMED_CONSTANTS[name]!);
     if (params === 'auto') return param(name);
     const known = [...this.bound.keys(), ...Object.keys(names), ...(Array.isArray(params) ? params : [])];
-    const hint = FUNCTIONS[name] ? ` ('${name}' is a function: call it as ${FUNCTIONS[name].usage})` : '';
+    const fn = Object.hasOwn(FORMULA_FUNCTIONS, name) ? FORMULA_FUNCTIONS[name] : undefined;
+    const hint = fn ? ` ('${name}' is a function: call it as ${fn.usage})` : '';
     throw this.error(
       ast,
       `unknown name '${name}': bind it with the names option or list it in params${hint}; known names: ${known.join(', ') || '(none)'}`,
@@ -339,11 +340,11 @@ class Reader {
   private call(ast: Extract<Ast, { type: 'FunctionNode' }>): Node {
     if (ast.fn.type !== 'SymbolNode') throw this.error(ast, 'only named functions can be called, as in exp(x)');
     const name = ast.fn.name;
-    const spec = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
+    const spec = Object.hasOwn(FORMULA_FUNCTIONS, name) ? FORMULA_FUNCTIONS[name] : undefined;
     if (!spec) {
-      const similar = Object.keys(FUNCTIONS).find((f) => f.toLowerCase() === name.toLowerCase());
+      const similar = Object.keys(FORMULA_FUNCTIONS).find((f) => f.toLowerCase() === name.toLowerCase());
       const hint = similar ? `did you mean '${similar}'? ` : '';
-      throw this.error(ast, `unknown function '${name}': ${hint}expected one of ${Object.keys(FUNCTIONS).join(', ')}`, name);
+      throw this.error(ast, `unknown function '${name}': ${hint}expected one of ${Object.keys(FORMULA_FUNCTIONS).join(', ')}`, name);
     }
     const fixed = spec.args.length;
     const least = fixed - (spec.optional ?? 0);
