@@ -17,7 +17,7 @@ export * from './ir/roles.js';
 export { BINARY_KERNELS, UNARY_KERNELS } from './ir/kernels.js';
 export { type Bindings, DEFAULT_RULES, type Rule, type SimplifyOptions, match, rule, simplify, v } from './simplify.js';
 export { FORMULA_FUNCTIONS, ParseError, type ParseOptions, parse } from './parse.js';
-export { formatNumber, print } from './print.js';
+export { type PrintOptions, formatNumber, print } from './print.js';
 export * from './losses/index.js';
 export * from './paper/index.js';
 export * from './metrics/index.js';

@@ -40,6 +40,27 @@ describe('print', () => {
     );
   });
 
+  it('parse(print(e, { share: true })) is e for random graphs over every op', () => {
+    fc.assert(
+      fc.property(expressionArbitrary(), (e) => parse(print(e, { share: true }), { names: leafNames(e) }) === e),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes shared subexpressions once with share', () => {
+    const t1 = input('t1');
+    const e = add(mul(exp(a), exp(a)), div(exp(a), add(t1, b)));
+    expect(print(e, { share: true })).toBe('_t1 = exp(a)\n_t1 * _t1 + _t1 / (t1 + b)');
+    expect(parse(print(e, { share: true }), { names: { a, b, t1 } })).toBe(e);
+    const L1 = input('L1', []);
+    const A = param('A');
+    const inner = sub(mul(A, L1), mul(sub(1, A), L1));
+    const eq6 = add(exp(mul(sub(1, A), L1)), mul(A, exp(mul(sub(1, A), L1))));
+    const g = gradient(mul(eq6, inner), A);
+    expect(print(g, { share: true }).length).toBeLessThan(print(g).length);
+    expect(parse(print(g, { share: true }), { names: { L1, A } })).toBe(g);
+  });
+
   it('prints every float64 constant exactly, negative, zero, NaN and infinite ones too', () => {
     fc.assert(
       fc.property(fc.double(), (v) => {

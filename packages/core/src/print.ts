@@ -1,4 +1,4 @@
-import type { Node } from './ir/node.js';
+import { type Node, topoSort } from './ir/node.js';
 import type { Op } from './ir/ops.js';
 import { ALL_ROLES, type Roles, sameRoles } from './ir/roles.js';
 
@@ -44,22 +44,46 @@ interface Printed {
   readonly level: Level;
 }
 
+export interface PrintOptions {
+  /**
+   * Write each subexpression used more than once as a line `t1 = ...` before the result, so
+   * the text grows with the graph, not with the tree it unfolds to (derivatives share a lot).
+   * `parse` reads the lines back as bindings. Default false: one expression.
+   */
+  readonly share?: boolean;
+}
+
 /**
  * Prints a graph as a formula that `parse` reads back to the same node, given the graph's
  * input, param and state leaves by name (`leaves`). Minimal parentheses. Inputs, params and
  * states print by name (spelled out as `input("name", [roles])` etc. when the name is not an
  * identifier); numbers print exactly (`-3` is the constant, `-(3)` is neg of 3); a per-class
  * constant prints as `[1, 2]`; reductions name their roles unless they reduce every role of
- * their operand. A shared subexpression prints once per use.
+ * their operand. Without `share`, a shared subexpression prints once per use.
  */
-export function print(root: Node): string {
+export function print(root: Node, options: PrintOptions = {}): string {
   const memo = new Map<Node, Printed>();
   const show = (node: Node): Printed => {
     let found = memo.get(node);
     if (!found) memo.set(node, (found = printNode(node, show)));
     return found;
   };
-  return show(root).text;
+  if (!options.share) return show(root).text;
+
+  const order = topoSort([root]);
+  const uses = new Map<Node, number>();
+  for (const node of order) for (const a of new Set(node.args)) uses.set(a, (uses.get(a) ?? 0) + 1);
+  // temporaries are named t1, t2, ... unless a leaf already has such a name
+  let prefix = 't';
+  while (order.some((n) => n.attrs.name !== undefined && new RegExp(`^${prefix}\\d+$`).test(n.attrs.name))) prefix = `_${prefix}`;
+  const lines: string[] = [];
+  for (const node of order) {
+    if (node === root || node.args.length === 0 || (uses.get(node) ?? 0) < 2) continue;
+    const name = `${prefix}${lines.length + 1}`;
+    lines.push(`${name} = ${show(node).text}`);
+    memo.set(node, { text: name, level: 5 });
+  }
+  return [...lines, show(root).text].join('\n');
 }
 
 function printNode(node: Node, show: (n: Node) => Printed): Printed {
