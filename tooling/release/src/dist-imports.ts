@@ -1,0 +1,20 @@
+import { builtinModules } from 'node:module';
+
+const BUILTINS = new Set(builtinModules);
+
+/** Module specifiers in `from '...'`, `import '...'` and `import('...')` (JS and .d.ts alike). */
+export function importSpecifiers(source: string): string[] {
+  const found = new Set<string>();
+  for (const m of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"\n]+)\1/g)) found.add(m[2]!);
+  return [...found];
+}
+
+export const isRelative = (specifier: string): boolean => specifier.startsWith('./') || specifier.startsWith('../');
+
+/** `@scope/name/sub` -> `@scope/name`, `name/sub` -> `name`; undefined for relative and Node built-ins. */
+export function packageOf(specifier: string): string | undefined {
+  if (isRelative(specifier) || specifier.startsWith('/') || specifier.startsWith('node:')) return undefined;
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  return BUILTINS.has(name) ? undefined : name;
+}

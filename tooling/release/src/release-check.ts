@@ -1,0 +1,216 @@
+/**
+ * pnpm release:check — proves the packages as they would be published work:
+ * build -> pnpm pack -> manifest rules, publint --strict, attw (esm-only) on each tarball ->
+ * npm install of all tarballs into a project outside the workspace -> type-check and run every
+ * README example there. Prints a table and exits non-zero on any failure.
+ *
+ *   pnpm release:check [--keep] [--skip-build]
+ *     --keep        keep the scratch folder (printed) for a look around
+ *     --skip-build  use the dist/ folders as they are
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type ChangesetConfig, changesetProblems } from './changeset-config.js';
+import { type PackedPackage, type Problem, checkManifest, privacyProblems } from './manifest-rules.js';
+import { type LintResult, attwTarball, publintTarball } from './package-linters.js';
+import { type ReadmeExample, readmeExamples } from './readme-examples.js';
+import { formatBytes, renderTable } from './report-table.js';
+import { inPool, runCommand } from './run-command.js';
+import { installScratchProject, installedVersion, registryCopies, writeScratchProject } from './scratch-project.js';
+import { readTarball } from './tarball.js';
+import { type Manifest, type WorkspacePackage, isPublishable, workspacePackages } from './workspace.js';
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
+const args = new Set(process.argv.slice(2));
+const started = performance.now();
+const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(0)}s`;
+const step = (message: string): void => console.log(`[${elapsed()}] ${message}`);
+const tail = (text: string, lines = 25): string => text.trim().split('\n').slice(-lines).join('\n');
+
+interface PackageReport {
+  readonly pkg: WorkspacePackage;
+  built: boolean;
+  tarball?: string;
+  packedBytes?: number;
+  unpackedBytes?: number;
+  fileCount?: number;
+  manifest?: Problem[];
+  publint?: LintResult & { suggestions: readonly string[] };
+  attw?: LintResult;
+  examples: { example: ReadmeExample; file: string; ok?: boolean; seconds?: number; output?: string }[];
+  failures: string[];
+}
+
+const packages = workspacePackages(root);
+const publishable = packages.filter(isPublishable);
+const reports: PackageReport[] = publishable.map((pkg) => ({ pkg, built: true, examples: [], failures: [] }));
+const globalFailures: string[] = [];
+const notes: string[] = [];
+
+// 0. workspace-wide rules: who is private, how changesets versions
+const changesetConfig = JSON.parse(readFileSync(join(root, '.changeset', 'config.json'), 'utf8')) as ChangesetConfig;
+for (const p of [...privacyProblems(packages), ...changesetProblems(changesetConfig, packages)])
+  globalFailures.push(`${p.rule}: ${p.message}`);
+
+// 1. build every publishable package (turbo builds their dependencies first)
+if (!args.has('--skip-build')) {
+  step(`building ${publishable.map((r) => r.manifest.name).join(', ')}`);
+  const filters = publishable.map((p) => `--filter=${p.manifest.name}`);
+  const build = await runCommand('pnpm', ['exec', 'turbo', 'run', 'build', ...filters, '--continue', '--output-logs=errors-only'], {
+    cwd: root,
+    timeoutSeconds: 300,
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+  });
+  if (build.code !== 0) {
+    const failed = new Set([...build.output.matchAll(/(@losskit\/[\w-]+)#build/g)].map((m) => m[1]!));
+    for (const report of reports) if (failed.has(report.pkg.manifest.name)) report.built = false;
+    globalFailures.push(`build failed (${[...failed].join(', ') || 'see output'}):\n${tail(build.output)}`);
+  }
+}
+
+// 2. pack each into a folder outside the workspace
+const scratch = await mkdtemp(join(tmpdir(), 'losskit-release-'));
+const tarballDir = join(scratch, 'tarballs');
+await mkdir(tarballDir);
+step(`packing into ${tarballDir}`);
+const privateNames = new Set(packages.filter((p) => !isPublishable(p)).map((p) => p.manifest.name));
+const packed = new Map<PackageReport, PackedPackage>();
+for (const report of reports) {
+  const run = await runCommand('pnpm', ['pack', '--json', '--pack-destination', tarballDir], { cwd: report.pkg.dir, timeoutSeconds: 120 });
+  const filename = run.code === 0 ? (JSON.parse(run.stdout) as { filename?: string }).filename : undefined;
+  if (!filename) {
+    report.failures.push(`pnpm pack failed:\n${tail(run.output)}`);
+    continue;
+  }
+  const bytes = await readFile(filename);
+  const files = readTarball(bytes);
+  const manifestFile = files.find((f) => f.path === 'package.json');
+  if (!manifestFile) {
+    report.failures.push('the tarball has no package.json');
+    continue;
+  }
+  report.tarball = filename;
+  report.packedBytes = bytes.length;
+  report.unpackedBytes = files.reduce((sum, f) => sum + f.data.length, 0);
+  report.fileCount = files.length;
+  const pack: PackedPackage = { source: report.pkg, packed: JSON.parse(manifestFile.data.toString('utf8')) as Manifest, files, privateNames };
+  packed.set(report, pack);
+  const readme = files.find((f) => f.path === 'README.md')?.data.toString('utf8') ?? '';
+  report.examples = readmeExamples(readme, report.pkg.manifest.name).map((example) => ({
+    example,
+    file: `examples/${report.pkg.manifest.name.replace(/^@/, '').replace('/', '-')}-readme-line-${example.line}.ts`,
+  }));
+  if (report.examples.length === 0)
+    report.failures.push("README.md has no runnable example (a ```ts block importing the package; a sketch is marked 'ts no-run')");
+}
+
+// 3. manifest rules, publint and attw on each tarball
+step('checking manifests, publint --strict, attw --profile esm-only');
+await inPool([...packed], 2, async ([report, pack]) => {
+  report.manifest = checkManifest(pack);
+  report.publint = await publintTarball(await readFile(report.tarball!));
+  report.attw = await attwTarball(root, report.tarball!);
+  for (const p of report.manifest.filter((m) => m.severity === 'error')) report.failures.push(`${p.rule}: ${p.message}`);
+  for (const p of report.manifest.filter((m) => m.severity === 'note')) notes.push(`${report.pkg.manifest.name}: ${p.message}`);
+  for (const p of report.publint.problems) report.failures.push(`publint: ${p}`);
+  for (const p of report.publint.suggestions) notes.push(`${report.pkg.manifest.name}: publint suggests ${p}`);
+  for (const p of report.attw.problems) report.failures.push(`attw: ${p}`);
+});
+
+// 4. install the tarballs the way a user would, then type-check and run each README example
+const project = join(scratch, 'project');
+const withTarball = reports.filter((r) => r.tarball);
+const lookIn = [...publishable.map((p) => p.dir), root];
+const needed = new Set(['@types/node']);
+for (const r of withTarball) {
+  const { peerDependencies = {}, peerDependenciesMeta = {} } = packed.get(r)!.packed;
+  for (const name of Object.keys(peerDependencies)) if (peerDependenciesMeta[name]?.optional !== true) needed.add(name);
+  for (const { example } of r.examples) for (const name of example.imports) if (!name.startsWith('@losskit/')) needed.add(name);
+}
+const registry: Record<string, string> = {};
+for (const name of [...needed].sort()) {
+  const version = installedVersion(name, lookIn);
+  if (version) registry[name] = version;
+  else globalFailures.push(`an example or peer needs ${name}, which no publishable package has installed (add it as a devDependency)`);
+}
+for (const r of withTarball)
+  for (const { example } of r.examples)
+    for (const name of example.imports.filter((n) => n.startsWith('@losskit/') && !publishable.some((p) => p.manifest.name === n)))
+      r.failures.push(`README example (line ${example.line}) imports ${name}, which is not published`);
+
+const tarballs = new Map(withTarball.map((r) => [r.pkg.manifest.name, r.tarball!]));
+await writeScratchProject({ dir: project, tarballs, registry });
+for (const r of withTarball) for (const e of r.examples) await writeFile(join(project, e.file), e.example.code);
+step(`npm install in ${project} (${tarballs.size} tarballs; ${Object.keys(registry).join(', ')} from the registry)`);
+const install = await installScratchProject(project);
+if (install.code !== 0) globalFailures.push(`npm install of the tarballs failed:\n${tail(install.output)}`);
+else {
+  for (const copy of registryCopies(project)) globalFailures.push(`a @losskit package came from the registry, not a tarball: ${copy}`);
+  const examples = withTarball.flatMap((r) => r.examples);
+  if (examples.length > 0) {
+    step(`type-checking ${examples.length} README example(s) against the packed types (NodeNext, strict)`);
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const check = await runCommand(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, timeoutSeconds: 180 });
+    if (check.code !== 0) {
+      for (const r of withTarball)
+        for (const e of r.examples) {
+          const errors = check.output.split('\n').filter((l) => l.startsWith(e.file));
+          if (errors.length) {
+            e.ok = false;
+            r.failures.push(`README example (line ${e.example.line}) does not type-check:\n${errors.join('\n')}`);
+          }
+        }
+      if (withTarball.every((r) => r.examples.every((e) => e.ok !== false)))
+        globalFailures.push(`type-check of the examples failed:\n${tail(check.output)}`);
+    }
+  }
+  const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  for (const r of withTarball)
+    for (const e of r.examples) {
+      step(`running ${e.file}`);
+      const run = await runCommand(process.execPath, [tsx, e.file], { cwd: project, timeoutSeconds: 180 });
+      e.seconds = run.seconds;
+      e.output = run.output;
+      if (run.code !== 0) {
+        e.ok = false;
+        const why = run.timedOut ? 'timed out after 180 s' : `exited ${run.code}`;
+        r.failures.push(`README example (line ${e.example.line}) ${why}:\n${tail(run.output)}`);
+      } else e.ok ??= true;
+    }
+}
+
+// 5. report
+const mark = (ok: boolean | undefined): string => (ok === undefined ? '-' : ok ? 'ok' : 'FAIL');
+const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+console.log(`\n${renderTable(
+  ['package', 'version', 'packed', 'unpacked', 'files', 'build', 'manifest', 'publint', 'attw', 'README examples'],
+  reports.map((r) => {
+    const manifestErrors = r.manifest?.filter((p) => p.severity === 'error').length;
+    const ran = r.examples.filter((e) => e.ok !== undefined);
+    return [
+      r.pkg.manifest.name,
+      r.pkg.manifest.version,
+      r.packedBytes === undefined ? '-' : formatBytes(r.packedBytes),
+      r.unpackedBytes === undefined ? '-' : formatBytes(r.unpackedBytes),
+      String(r.fileCount ?? '-'),
+      r.built ? 'ok' : 'FAIL',
+      manifestErrors === undefined ? '-' : manifestErrors === 0 ? 'ok' : `FAIL (${manifestErrors})`,
+      mark(r.publint?.ok),
+      mark(r.attw?.ok),
+      r.examples.length === 0
+        ? 'FAIL (none)'
+        : `${ran.every((e) => e.ok) && ran.length === r.examples.length ? 'ok' : 'FAIL'} (${ran.filter((e) => e.ok).length}/${r.examples.length}, ${ran.reduce((s, e) => s + (e.seconds ?? 0), 0).toFixed(1)} s)`,
+    ];
+  }),
+)}\n`);
+
+const failures = [...globalFailures, ...reports.flatMap((r) => r.failures.map((f) => `${r.pkg.manifest.name}: ${f}`))];
+if (notes.length) console.log(`Notes (not failures):\n${notes.map((n) => `  - ${n}`).join('\n')}\n`);
+if (failures.length) console.log(`Failures:\n${failures.map((f) => `  - ${f.replace(/\n/g, '\n      ')}`).join('\n')}\n`);
+if (args.has('--keep')) console.log(`scratch folder kept: ${scratch}`);
+else await rm(scratch, { recursive: true, force: true });
+console.log(`release:check ${failures.length ? `FAILED (${count(failures.length, 'problem')})` : 'passed'} in ${elapsed()}`);
+process.exitCode = failures.length ? 1 : 0;
+
