@@ -1,4 +1,4 @@
-import type { Node, Op, Roles } from '@losskit/core';
+import { type Node, type Op, type Roles, makeNode } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type AxisMap, axesOf, logicalShape, roleAxes } from './layout.js';
 
@@ -33,10 +33,25 @@ const unary =
   (f: (x: tf.Tensor) => tf.Tensor): Lowering =>
   (n, c) =>
     f(arg(n, c));
+/**
+ * Leading size-1 axes of the smaller operand dropped when the other keeps the full rank (same result by
+ * broadcasting's trailing alignment): the tfjs cpu kernels take a fast path when no axis of an
+ * operand is broadcast, so a per-class [1,1,1,C] becomes [C] and a scalar-shaped [1,1,1,1] becomes [].
+ */
+function trimLeadingOnes(t: tf.Tensor, other: tf.Tensor): tf.Tensor {
+  // only the smaller operand, so the result keeps the full rank of the larger
+  if (t.rank === 0 || other.rank < t.rank || other.size <= t.size) return t;
+  let k = 0;
+  while (k < t.rank && t.shape[k] === 1) k++;
+  return k === 0 ? t : tf.reshape(t, t.shape.slice(k));
+}
 const binary =
   (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): Lowering =>
-  (n, c) =>
-    f(arg(n, c, 0), arg(n, c, 1));
+  (n, c) => {
+    const a = arg(n, c, 0);
+    const b = arg(n, c, 1);
+    return f(trimLeadingOnes(a, b), trimLeadingOnes(b, a));
+  };
 /** Comparisons give 1/0 (the condition, see `CONDITIONS`, cast to float). */
 const compare: Lowering = (n, c) => tf.cast(c.condition(n), 'float32');
 
@@ -51,7 +66,8 @@ function reduce(kind: 'sum' | 'mean'): Lowering {
     const x = arg(node, ctx);
     const full = logicalShape(ctx.axes);
     const axes = axesOf(ctx.axes, node.attrs.roles!);
-    const present = x.rank === 0 ? [] : axes.filter((a) => x.shape[a]! > 1);
+    // also reduce the size-1 axes (no-ops) so the axes are innermost: tfjs transposes otherwise
+    const present = x.rank === 0 || axes.every((a) => x.shape[a] === 1) ? [] : [...new Set([...axes.filter((a) => x.shape[a]! > 1), ...x.shape.flatMap((n, a) => (n === 1 ? [a] : []))])].sort((a, b) => a - b);
     const repeated = x.rank === 0 ? count(ctx.axes, node.attrs.roles!) : axes.filter((a) => x.shape[a] === 1).reduce((n, a) => n * full[a]!, 1);
     let out = present.length === 0 ? x : kind === 'sum' ? tf.sum(x, present, true) : tf.mean(x, present, true);
     if (kind === 'sum' && repeated !== 1) out = tf.mul(out, ctx.scalar(repeated));
@@ -74,11 +90,11 @@ const logSoftmax: Lowering = (node, ctx) => {
   return tf.sub(x, tf.logSumExp(x, roleAxes(ctx.axes, 'class'), true));
 };
 
-const softmax: Lowering = (node, ctx) => {
-  const x = alongClass(arg(node, ctx), ctx);
-  const classAxis = roleAxes(ctx.axes, 'class')[0]!;
-  return classAxis === x.rank - 1 ? tf.softmax(x) : tf.exp(logSoftmax(node, ctx));
-};
+/**
+ * softmax = exp(log softmax): one Exp on top of the log-softmax that cross-entropy terms (and the
+ * log-softmax gradient, exp(logSoftmax(x)), already compute; the node is interned, so the memo shares it.
+ */
+const softmax: Lowering = (node, ctx) => ctx.value(makeNode('exp', [makeNode('logSoftmax', node.args)]));
 
 /** elu with a negative-side scale: x > 0 ? x : alpha (e^x - 1); expm1 sees min(x, 0) so it never overflows. */
 const elu: Lowering = (node, ctx) => {
@@ -86,6 +102,20 @@ const elu: Lowering = (node, ctx) => {
   const alpha = node.attrs.alpha!;
   if (alpha === 1) return tf.elu(x);
   return tf.where(ctx.compare(tf.greater, x, ctx.scalar(0)), x, tf.mul(ctx.scalar(alpha), tf.expm1(tf.minimum(x, ctx.scalar(0)))));
+};
+
+/**
+ * tf.where broadcasts all three operands with broadcastTo first, one Identity kernel each even when
+ * the shapes already agree (every scalar where of a gradient); Select is called directly then.
+ */
+const where: Lowering = (node, ctx) => {
+  const condition = ctx.condition(node.args[0]!);
+  const a = arg(node, ctx, 1);
+  const b = arg(node, ctx, 2);
+  const same = (x: tf.Tensor, y: tf.Tensor) => x.rank === y.rank && x.shape.every((n, i) => n === y.shape[i]);
+  if (same(condition, a) && same(a, b) && a.dtype === b.dtype)
+    return tf.engine().runKernel('Select', { condition, t: a, e: b }) as tf.Tensor;
+  return tf.where(condition, a, b);
 };
 
 const constant: Lowering = (node, ctx) => {
@@ -132,7 +162,7 @@ export const LOWERINGS: Partial<Record<Op, Lowering>> = {
   lt: compare,
   le: compare,
   eq: compare,
-  where: (n, c) => tf.where(c.condition(n.args[0]!), arg(n, c, 1), arg(n, c, 2)),
+  where,
   sum: reduce('sum'),
   mean: reduce('mean'),
   softmax,
