@@ -83,6 +83,8 @@ export interface DerivativeComparison {
   readonly printed: [Node, Node];
   /** largest |core - printed| over the sample points, per coefficient */
   readonly maxDifference: [number, number];
+  /** sample points where the printed form is not a finite number */
+  readonly undefinedPoints: number;
   readonly agrees: boolean;
 }
 
@@ -104,12 +106,20 @@ export function compareDerivatives(points = 64, tolerance = 1e-9): DerivativeCom
     const terms = { L1, L2, A, B };
     const core = gradient(eq.build(terms), [L1, L2]) as [Node, Node];
     const printed = PRINTED_DERIVATIVES[eq.number]!(terms);
+    let undefinedPoints = 0;
     const maxDifference = [0, 1].map((k) => {
       const a = evaluateColumns(core[k]!, columns);
       const b = evaluateColumns(printed[k]!, columns);
-      return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!) / Math.max(1, Math.abs(b[i]!))), 0);
+      let worst = 0;
+      a.forEach((v, i) => {
+        // the printed form can be undefined where the core's is not (a root of a negative number)
+        if (!Number.isFinite(b[i]!)) undefinedPoints += k === 0 ? 1 : 0;
+        else worst = Math.max(worst, Math.abs(v - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+      });
+      return worst;
     }) as [number, number];
-    return { equation: eq.number, core, printed, maxDifference, agrees: maxDifference.every((d) => d <= tolerance) };
+    const agrees = undefinedPoints === 0 && maxDifference.every((d) => d <= tolerance);
+    return { equation: eq.number, core, printed, maxDifference, undefinedPoints, agrees };
   });
 }
 
@@ -125,24 +135,25 @@ const DIFFERENCE_NOTES: Record<number, string> = {
 const tex = (s: string): string => katex.renderToString(s, { displayMode: true, throwOnError: true, output: 'htmlAndMathml' });
 
 function derivativeTable(comparisons: readonly DerivativeComparison[]): string {
-  const dL1 = '\\frac{\\partial L_{1}}{\\partial w}';
-  const dL2 = '\\frac{\\partial L_{2}}{\\partial w}';
-  const rows = comparisons.map((c) => {
+  const blocks = comparisons.map((c) => {
     const eq = PAPER_EQUATIONS.find((e) => e.number === c.equation)!;
     const [c1, c2] = c.core.map((d) => toLatex(belowExpCap(d)));
-    const coreTex = `\\left(${c1}\\right) ${dL1} + \\left(${c2}\\right) ${dL2}`;
-    const printedTex = eq.core.paperDerivative;
+    const coreTex = `\\begin{aligned} \\frac{\\partial E}{\\partial L_{1}} &= ${c1} \\\\ \\frac{\\partial E}{\\partial L_{2}} &= ${c2} \\end{aligned}`;
     const verdict = c.agrees
       ? '<span class="ok">agrees</span>'
-      : `<span class="flag">differs</span> (max relative difference ∂L1: ${c.maxDifference[0].toExponential(2)}, ∂L2: ${c.maxDifference[1].toExponential(2)})<br>${escapeHtml(DIFFERENCE_NOTES[c.equation] ?? '')}`;
-    return `<tr><td>Eq. (${c.equation}) ${escapeHtml(eq.title)}<br>printed as Eq. (${c.equation + 9})</td><td>${tex(printedTex)}</td><td>${tex(coreTex)}</td><td>${verdict}</td></tr>`;
+      : `<span class="flag">differs</span> <small>(max relative difference of the ∂L1 coefficient ${c.maxDifference[0].toExponential(2)}, of the ∂L2 coefficient ${c.maxDifference[1].toExponential(2)}${c.undefinedPoints > 0 ? `; the printed form is undefined at ${c.undefinedPoints} of the points` : ''})</small>`;
+    const note = c.agrees ? '' : `<p class="note">${escapeHtml(DIFFERENCE_NOTES[c.equation] ?? '')}</p>`;
+    return `<div class="derivative" id="derivative-${c.equation}">
+<h4>Eq. (${c.equation}) ${escapeHtml(eq.title)}, printed as Eq. (${c.equation + 9}): ${verdict}</h4>${note}
+<div class="formula"><span class="label">paper</span>${tex(`w_{\\text{new}} = w_{\\text{old}} - a\\left(${eq.core.paperDerivative}\\right)`)}</div>
+<div class="formula"><span class="label">core</span>${tex(coreTex)}</div>
+</div>`;
   });
   return `<h3>Derivatives: the paper's Eqs. (10)-(18) against the core's symbolic gradient</h3>
-<p>Each row: the bracket the paper prints in w<sub>new</sub> = w<sub>old</sub> − a(…), and the core's gradient of the same equation by the chain rule through L1 and L2 (∂E/∂L1 and ∂E/∂L2 from <code>gradient</code>, simplified, typeset from <code>toLatex</code>). Both are evaluated at ${64} points with L1, L2, A, B in (0.05, 0.95); a row is flagged when they differ.</p>
-<p>The core's forms are typeset where the exponent is below 30: beyond it the catalogue's exponential continues along its tangent so it never overflows (docs/paper.md), which adds case distinctions that are left out here. The check uses the complete gradient.</p>
-<div class="scroll"><table class="derivatives"><thead><tr><th>equation</th><th>paper (printed)</th><th>core (symbolic)</th><th>check</th></tr></thead><tbody>
-${rows.join('\n')}
-</tbody></table></div>`;
+<p>For each equation: the update the paper prints, and the core's gradient of the same equation with respect to the base losses (∂L/∂w = ∂E/∂L1 · ∂L1/∂w + ∂E/∂L2 · ∂L2/∂w; from <code>gradient</code>, simplified, typeset from <code>toLatex</code>). Both are evaluated at 64 points with L1, L2, A, B in (0.05, 0.95), and an equation is flagged when they differ. The core's forms are typeset where the exponent is below 30: beyond it the catalogue's exponential continues along its tangent so it never overflows (docs/paper.md); the check uses the complete gradient.</p>
+<div class="derivatives">
+${blocks.join('\n')}
+</div>`;
 }
 
 export interface Trajectory {
@@ -260,6 +271,7 @@ export function gradientDescentAnalysis(options: { n?: number; steps?: number } 
         equation: c.equation,
         core: c.core.map((n) => toLatex(n)),
         maxDifference: c.maxDifference,
+        undefinedPoints: c.undefinedPoints,
         agrees: c.agrees,
       })),
       eta,

@@ -65,8 +65,9 @@ td, th { border: 1px solid #ddd; padding: .25rem .5rem; text-align: right; } td:
 .surfaces { display: flex; flex-wrap: wrap; gap: .5rem; } .surfaces figure { margin: 0; }
 canvas.surface { border: 1px solid #eee; cursor: grab; }
 .missing { border: 2px dashed #999; padding: 1rem 1.5rem; background: #fafafa; }
-.derivatives td { text-align: left; vertical-align: top; max-width: 40rem; overflow-x: auto; }
-.scroll { overflow-x: auto; }
+.derivative { border-top: 1px solid #eee; padding: .4rem 0; } .derivative h4 { margin: .4rem 0; font-weight: normal; }
+.formula { display: flex; align-items: center; gap: 1rem; overflow-x: auto; } .formula .label { width: 3.5rem; flex: none; color: #666; font-size: .85rem; }
+.note { margin: .2rem 0 .2rem 4.5rem; font-size: .9rem; color: #444; }
 </style>
 </head>
 <body>
