@@ -1,4 +1,4 @@
-import type { Node } from './ir/node.js';
+import { type Node, topoSort } from './ir/node.js';
 import type { Op } from './ir/ops.js';
 import type { Roles } from './ir/roles.js';
 import { sameRoles } from './ir/roles.js';
@@ -77,6 +77,8 @@ export function toLatex(root: Node): string {
     if (!found) memo.set(node, (found = latexNode(node, show)));
     return found;
   };
+  // arguments before users, so long chains do not recurse
+  for (const node of topoSort([root])) show(node);
   return show(root).tex;
 }
 

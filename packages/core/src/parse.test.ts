@@ -171,6 +171,23 @@ describe('parse', () => {
     }
   });
 
+  it('reads long sums without deep recursion and points into them on error', () => {
+    const terms = Array.from({ length: 10000 }, (_, i) => `A*${i}`);
+    expect(read(terms.join(' + ')).op).toBe('add');
+    const text = `${terms.join(' + ')} + oops`;
+    let error: unknown;
+    try {
+      read(text);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ParseError).position).toBe(text.indexOf('oops'));
+    // a long line is cut to a window around the position
+    const [, line, caret] = (error as ParseError).message.split('\n');
+    expect(line!.length).toBeLessThan(140);
+    expect(line!.slice(caret!.indexOf('^'))).toBe('oops');
+  });
+
   it('turns absurd input into a ParseError, never a crash deep inside', () => {
     expect(() => read(`${'('.repeat(20000)}A${')'.repeat(20000)}`)).toThrow(ParseError);
     expect(() => parse(42 as unknown as string)).toThrow(/a formula must be a string, got number/);

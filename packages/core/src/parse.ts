@@ -68,10 +68,14 @@ export class ParseError extends Error {
 
 /** The line of `text` holding `position`, with a caret under it. */
 function pointAt(text: string, position: number): string {
-  const start = text.lastIndexOf('\n', position - 1) + 1;
-  const end = text.indexOf('\n', position);
-  const line = text.slice(start, end < 0 ? text.length : end);
-  return `  ${line}\n  ${' '.repeat(Math.max(0, position - start))}^`;
+  const lineStart = text.lastIndexOf('\n', position - 1) + 1;
+  const lineEnd = text.indexOf('\n', position);
+  // long lines are cut to a window around the position
+  const start = Math.max(lineStart, position - 60);
+  const end = Math.min(lineEnd < 0 ? text.length : lineEnd, position + 60);
+  const line = `${start > lineStart ? '...' : ''}${text.slice(start, end)}${end < (lineEnd < 0 ? text.length : lineEnd) ? '...' : ''}`;
+  const caret = position - start + (start > lineStart ? 3 : 0);
+  return `  ${line}\n  ${' '.repeat(Math.max(0, caret))}^`;
 }
 
 /**
@@ -245,7 +249,7 @@ export function parse(text: string, options: ParseOptions = {}): Node {
 
 class Reader {
   private readonly bound = new Map<string, Node>();
-  private located: Map<Ast, number> | undefined;
+  private located: ((ast: Ast) => number) | undefined;
 
   constructor(
     private readonly text: string,
@@ -328,8 +332,31 @@ class Reader {
     if (ast.fn === 'pow' && a?.type === 'SymbolNode' && a.name === 'e' && !this.isBound('e')) return exp(this.expr(b!));
     const f = OPERATORS[ast.fn];
     if (!f) throw this.error(ast, `unsupported operator '${ast.op}': expected one of ${OPERATOR_LIST}`, ast.op);
+    if (ast.args.length === 2) return this.chain(ast);
     const args = ast.args.map((x) => this.expr(x));
     return this.build(ast, `'${ast.op}'`, () => f(...args));
+  }
+
+  /** A left-nested chain of binary operators (a + b - c * d ...) read in a loop: long sums do not recurse. */
+  private chain(ast: Extract<Ast, { type: 'OperatorNode' }>): Node {
+    const spine: Extract<Ast, { type: 'OperatorNode' }>[] = [];
+    let left: Ast = ast;
+    while (left.type === 'OperatorNode' && left.args.length === 2 && left.fn !== 'pow' && OPERATORS[left.fn]) {
+      spine.push(left);
+      left = left.args[0]!;
+    }
+    if (spine.length === 0) {
+      // pow (right-associative; e^x handled above)
+      const [a, b] = ast.args.map((x) => this.expr(x));
+      return this.build(ast, `'${ast.op}'`, () => OPERATORS[ast.fn]!(a!, b!));
+    }
+    let result = this.expr(left);
+    for (const node of spine.reverse()) {
+      const right = this.expr(node.args[1]!);
+      const acc = result;
+      result = this.build(node, `'${node.op}'`, () => OPERATORS[node.fn]!(acc, right));
+    }
+    return result;
   }
 
   private isBound(name: string): boolean {
@@ -405,7 +432,7 @@ class Reader {
 
   private error(ast: Ast, reason: string, unknownName?: string): ParseError {
     this.located ??= locate(this.root, this.text);
-    return new ParseError(reason, this.located.get(ast) ?? 0, this.text, unknownName);
+    return new ParseError(reason, this.located(ast), this.text, unknownName);
   }
 }
 
@@ -418,7 +445,7 @@ function unwrap(ast: Ast): Ast {
  * name, an operator, a number, an opening bracket); walking the tree in source order, the
  * k-th node with a given head is matched to the k-th token of that text in the formula.
  */
-function locate(root: Ast, text: string): Map<Ast, number> {
+function locate(root: Ast, text: string): (ast: Ast) => number {
   const tokens = tokenize(text);
   const seen = new Map<string, number>();
   const positions = new Map<Ast, number>();
@@ -427,16 +454,29 @@ function locate(root: Ast, text: string): Map<Ast, number> {
     seen.set(key, k + 1);
     return tokens.get(key)?.[k];
   };
-  const walk = (ast: Ast): void => {
+  const firstChild = new Map<Ast, Ast>();
+  // in-order walk with an explicit stack (formulas can be long): children before the head, the head, children after
+  const stack: ({ visit: Ast } | { head: string | undefined; of: Ast })[] = [{ visit: root }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if ('head' in item) {
+      const own = item.head === undefined ? undefined : claim(item.head);
+      if (own !== undefined) positions.set(item.of, own);
+      continue;
+    }
+    const ast = item.visit;
     const [head, before, after] = sourceOrder(ast);
-    before.forEach(walk);
-    const own = head === undefined ? undefined : claim(head);
-    after.forEach(walk);
     const first = before[0] ?? after[0];
-    positions.set(ast, own ?? (first ? positions.get(first) : undefined) ?? 0);
+    if (first) firstChild.set(ast, first);
+    const order = [...before.map((visit) => ({ visit })), { head, of: ast }, ...after.map((visit) => ({ visit }))];
+    for (let i = order.length - 1; i >= 0; i--) stack.push(order[i]!);
+  }
+  // a node without a head token of its own is where its first child is
+  return (ast) => {
+    let at: Ast | undefined = ast;
+    while (at && !positions.has(at)) at = firstChild.get(at);
+    return (at && positions.get(at)) ?? 0;
   };
-  walk(root);
-  return positions;
 }
 
 /** A node's head token key, with the children that come before and after it in the text. */
@@ -471,16 +511,25 @@ function sourceOrder(ast: Ast): [head: string | undefined, before: Ast[], after:
 const WORD_OPERATORS = new Set(['mod', 'to', 'in', 'and', 'or', 'xor', 'not']);
 const LONG_OPERATORS = ['>>>', '==', '!=', '<=', '>=', '.*', './', '.^', '<<', '>>', '?.'];
 
+const NUMBER_TOKEN = /0[xXbBoO][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
+const NAME_TOKEN = /[\p{L}_$][\p{L}\p{N}_$]*/uy;
+
 /** Token heads (as in `locate`) -> their offsets in order. Strings, numbers and names are read like mathjs. */
 function tokenize(text: string): Map<string, number[]> {
   const tokens = new Map<string, number[]>();
-  const push = (key: string, at: number) => tokens.set(key, [...(tokens.get(key) ?? []), at]);
+  const push = (key: string, at: number) => {
+    const list = tokens.get(key);
+    if (list) list.push(at);
+    else tokens.set(key, [at]);
+  };
+  const sticky = (re: RegExp, at: number): string | undefined => {
+    re.lastIndex = at;
+    return re.exec(text)?.[0];
+  };
   let previousWasName = false;
   let i = 0;
   while (i < text.length) {
     const ch = text[i]!;
-    const rest = text.slice(i);
-    let match: RegExpMatchArray | null;
     if (/\s/.test(ch)) {
       i++;
       continue;
@@ -491,23 +540,22 @@ function tokenize(text: string): Map<string, number[]> {
       continue;
     }
     let wasName = false;
+    let word: string | undefined;
     if (ch === '"' || ch === "'") {
       let j = i + 1;
       while (j < text.length && text[j] !== ch) j += text[j] === '\\' ? 2 : 1;
       push(`s:${unescapeString(text.slice(i + 1, j), ch)}`, i);
       i = j + 1;
-    } else if ((match = rest.match(/^(?:0[xXbBoO][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/))) {
-      push(`n:${String(Number(match[0]))}`, i);
-      i += match[0].length;
-    } else if ((match = rest.match(/^[\p{L}_$][\p{L}\p{N}_$]*/u))) {
-      const word = match[0];
+    } else if ((word = sticky(NUMBER_TOKEN, i))) {
+      push(`n:${String(Number(word))}`, i);
+      i += word.length;
+    } else if ((word = sticky(NAME_TOKEN, i))) {
       push(WORD_OPERATORS.has(word) ? `op:${word}` : `id:${word}`, i);
       if (word === 'NaN' || word === 'Infinity') push(`n:${word}`, i);
       wasName = !WORD_OPERATORS.has(word);
       i += word.length;
     } else {
-      const long = LONG_OPERATORS.find((op) => rest.startsWith(op));
-      const op = long ?? ch;
+      const op = LONG_OPERATORS.find((o) => text.startsWith(o, i)) ?? ch;
       // a bracket right after a name opens a call or an index, not a group
       push(`op:${(op === '(' || op === '[') && previousWasName ? `call${op}` : op}`, i);
       i += op.length;

@@ -127,6 +127,14 @@ describe('print', () => {
     expect(readBack(e)).toBe(e);
   });
 
+  it('prints long chains without deep recursion', () => {
+    let e: Node = a;
+    for (let i = 0; i < 20000; i++) e = i % 2 ? add(e, mul(b, i)) : sub(e, div(i, c));
+    const text = print(e);
+    expect(text.startsWith('a - 0 / c + b * 1 - 2 / c')).toBe(true);
+    expect(readBack(e)).toBe(e);
+  });
+
   it('round-trips derivatives of the paper formulas', () => {
     const L1 = mean(abs(sub(input('pred'), input('target'))));
     const L2 = mean(square(sub(input('pred'), input('target'))));

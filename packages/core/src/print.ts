@@ -68,9 +68,13 @@ export function print(root: Node, options: PrintOptions = {}): string {
     if (!found) memo.set(node, (found = printNode(node, show)));
     return found;
   };
-  if (!options.share) return show(root).text;
-
   const order = topoSort([root]);
+  // arguments before users: each show() finds its arguments printed, so long chains do not recurse
+  if (!options.share) {
+    for (const node of order) show(node);
+    return show(root).text;
+  }
+
   const uses = new Map<Node, number>();
   for (const node of order) for (const a of new Set(node.args)) uses.set(a, (uses.get(a) ?? 0) + 1);
   // temporaries are named t1, t2, ... unless a leaf already has such a name
@@ -78,7 +82,10 @@ export function print(root: Node, options: PrintOptions = {}): string {
   while (order.some((n) => n.attrs.name !== undefined && new RegExp(`^${prefix}\\d+$`).test(n.attrs.name))) prefix = `_${prefix}`;
   const lines: string[] = [];
   for (const node of order) {
-    if (node === root || node.args.length === 0 || (uses.get(node) ?? 0) < 2) continue;
+    if (node === root || node.args.length === 0 || (uses.get(node) ?? 0) < 2) {
+      show(node);
+      continue;
+    }
     const name = `${prefix}${lines.length + 1}`;
     lines.push(`${name} = ${show(node).text}`);
     memo.set(node, { text: name, level: 5 });
