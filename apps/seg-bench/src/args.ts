@@ -1,0 +1,331 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { BackendName, ModelKind } from './backends/training-backend.js';
+import { DATASETS, type DatasetName } from './datasets/registry.js';
+import type { LossRef } from './run/run-spec.js';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The paper's five seeds. */
+export const PAPER_SEEDS = [1, 250, 500, 777, 999] as const;
+export const PAPER_EXPERIMENT_COUNT = 27;
+
+export type SummaryFormat = 'markdown' | 'csv' | 'json';
+
+export interface Preset {
+  readonly models: readonly ModelKind[];
+  readonly seeds: readonly number[];
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly imageSize: number;
+  readonly width: number;
+  readonly depth: number;
+  readonly learningRate: number;
+  /** undefined: every image of the split (synthetic: 512 / 128). */
+  readonly trainImages: number | undefined;
+  readonly valImages: number | undefined;
+}
+
+/**
+ * The default run is sized to finish in a few minutes on two cores with all 27 experiments;
+ * --full is the paper-sized grid (both models, five seeds, full images, many epochs).
+ */
+export const PRESETS: { readonly small: Preset; readonly full: Preset } = {
+  small: {
+    models: ['unet'],
+    seeds: [1, 250, 500],
+    epochs: 3,
+    batchSize: 8,
+    imageSize: 32,
+    width: 8,
+    depth: 2,
+    learningRate: 3e-3,
+    trainImages: 64,
+    valImages: 32,
+  },
+  full: {
+    models: ['unet', 'fcn'],
+    seeds: [...PAPER_SEEDS],
+    epochs: 30,
+    batchSize: 8,
+    imageSize: 128,
+    width: 16,
+    depth: 3,
+    learningRate: 1e-3,
+    trainImages: undefined,
+    valImages: undefined,
+  },
+};
+
+export interface LossChoice {
+  /** '1'..'27' for the paper's experiments, 'custom:<n>' for user losses. */
+  readonly experiment: string;
+  readonly loss: LossRef;
+}
+
+export interface RunCommand {
+  readonly command: 'run';
+  readonly backend: BackendName;
+  readonly models: readonly ModelKind[];
+  readonly dataset: DatasetName;
+  readonly dataDir: string | undefined;
+  readonly losses: readonly LossChoice[];
+  readonly seeds: readonly number[];
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly imageSize: number;
+  readonly width: number;
+  readonly depth: number;
+  readonly learningRate: number;
+  readonly trainImages: number | undefined;
+  readonly valImages: number | undefined;
+  readonly threads: number;
+  readonly workers: number;
+  readonly out: string;
+  readonly fresh: boolean;
+  readonly skipBad: boolean;
+  readonly dataSeed: number;
+  readonly ema: 'literal' | 'stateful';
+  readonly format: SummaryFormat;
+  readonly progress: 'auto' | 'plain' | 'none';
+}
+
+export interface SummaryCommand {
+  readonly command: 'summary';
+  readonly out: string;
+  readonly format: SummaryFormat;
+  readonly epoch: number | undefined;
+}
+
+export type Command = RunCommand | SummaryCommand | { readonly command: 'help' };
+
+export const USAGE = `seg-bench: train U-Net / FCN segmentation models with the paper's 27 loss experiments
+(Optimizing Deep Learning Models with Hybrid Nonlinear Loss Functions) and report DSC, F1, IoU,
+loss, precision and recall, macro and micro, mean ± std over seeds.
+
+Usage:
+  seg-bench [options]             run the benchmark (resumes an interrupted results file)
+  seg-bench summary [options]     print the tables of a results file
+  pnpm bench -- [options]         the same from the repository root
+
+Run options (defaults: the small preset, a few minutes on 2 cores):
+  --backend onnx|tfjs       training backend (onnx: ONNX Runtime graphs; tfjs: TensorFlow.js cpu)  [onnx]
+  --model unet|fcn[,..]     model(s)                                      [unet; --full: unet,fcn]
+  --dataset synthetic|voc|atr  data: embedded procedural scenes, Pascal VOC 2012, ATR   [synthetic]
+  --data-dir PATH           dataset directory (voc, atr); see the README for the layouts
+  --experiments LIST        paper experiments, ranges and lists: 1-27, 1,5,9-12        [1-27]
+  --loss FORMULA            a custom loss (repeatable), e.g. "CE + A*L1*exp((1-A)*L2)"; names:
+                            pred (logits), labels, target (one-hot), probs, CE, L1, L2;
+                            coefficients are written as numbers
+  --loss-module PATH        a module exporting 'loss': a Loss or (numClasses) => Loss (repeatable)
+  --seeds LIST              seeds                                   [1,250,500; --full: 1,250,500,777,999]
+  --epochs N                epochs per run                                    [3; --full: 30]
+  --batch N                 batch size                                        [8]
+  --image-size N            square image side (U-Net: multiple of 2^depth; FCN: of 32) [32; --full: 128]
+  --width N                 filters of the first level                        [8; --full: 16]
+  --depth N                 U-Net poolings                                    [2; --full: 3]
+  --lr X                    Adam learning rate                                [0.003; --full: 0.001]
+  --train-images N          use the first N training images                   [64; --full: all]
+  --val-images N            use the first N validation images                 [32; --full: all]
+  --data-seed N             seed of the synthetic scenes                      [0]
+  --ema literal|stateful    the paper's EMA term as printed, or a moving average over steps [literal]
+  --threads N               ORT intra-op threads per run                      [1]
+  --workers N               parallel runs (workers x threads <= cores)        [cores / threads]
+  --out FILE                results file (JSON lines)          [results/<dataset>-<backend>.jsonl]
+  --fresh                   delete the results file first instead of resuming
+  --skip-bad                skip unreadable images (counted) instead of stopping at the first
+  --full                    the paper-sized preset (explicit options still win)
+  --progress auto|plain|none  live line on a TTY, log lines otherwise        [auto]
+  --format markdown|csv|json  table format printed at the end               [markdown]
+
+Summary options:
+  --out FILE                results file to read                [results/synthetic-onnx.jsonl]
+  --format markdown|csv|json
+  --epoch N                 scores after epoch N (default: each run's last epoch)
+
+  -h, --help                this text
+`;
+
+const OPTIONS = {
+  backend: { type: 'string' },
+  model: { type: 'string' },
+  dataset: { type: 'string' },
+  'data-dir': { type: 'string' },
+  experiments: { type: 'string' },
+  loss: { type: 'string', multiple: true },
+  'loss-module': { type: 'string', multiple: true },
+  seeds: { type: 'string' },
+  epochs: { type: 'string' },
+  batch: { type: 'string' },
+  'image-size': { type: 'string' },
+  width: { type: 'string' },
+  depth: { type: 'string' },
+  lr: { type: 'string' },
+  'train-images': { type: 'string' },
+  'val-images': { type: 'string' },
+  'data-seed': { type: 'string' },
+  ema: { type: 'string' },
+  threads: { type: 'string' },
+  workers: { type: 'string' },
+  out: { type: 'string' },
+  fresh: { type: 'boolean' },
+  'skip-bad': { type: 'boolean' },
+  full: { type: 'boolean' },
+  progress: { type: 'string' },
+  format: { type: 'string' },
+  epoch: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const SUMMARY_OPTIONS = new Set(['out', 'format', 'epoch', 'help']);
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`--${flag} ${value}: expected one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function integer(flag: string, value: string | undefined, fallback: number, min?: number): number;
+function integer(flag: string, value: string | undefined, fallback: number | undefined, min?: number): number | undefined;
+function integer(flag: string, value: string | undefined, fallback: number | undefined, min = 1): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${flag} ${value}: expected a whole number >= ${min}`);
+  }
+  return n;
+}
+
+/** "1-5,7,9-10" -> [1,2,3,4,5,7,9,10] (sorted, duplicates dropped), each within [lo, hi]. */
+export function parseIdList(flag: string, text: string, lo: number, hi: number): number[] {
+  const ids = new Set<number>();
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const match = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
+    if (!match) {
+      throw new UsageError(`--${flag} ${text}: '${part}' is not a number or a range like 3-7 (lists are comma-separated)`);
+    }
+    const from = Number(match[1]);
+    const to = match[2] === undefined ? from : Number(match[2]);
+    if (from > to) throw new UsageError(`--${flag} ${text}: range ${part} runs backwards (write ${to}-${from})`);
+    if (from < lo || to > hi) throw new UsageError(`--${flag} ${text}: ${part} is outside ${lo}..${hi}`);
+    for (let id = from; id <= to; id++) ids.add(id);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** "1,250,500" -> seeds in the given order, duplicates rejected. */
+function parseSeeds(text: string): number[] {
+  const seeds = text.split(',').map((s) => s.trim());
+  const parsed = seeds.map((s) => {
+    if (!/^\d+$/.test(s) || Number(s) > 0xffffffff) {
+      throw new UsageError(`--seeds ${text}: '${s}' is not a seed (whole numbers 0..4294967295, comma-separated)`);
+    }
+    return Number(s);
+  });
+  if (new Set(parsed).size !== parsed.length) throw new UsageError(`--seeds ${text}: a seed is listed twice`);
+  return parsed;
+}
+
+function parseModels(text: string): ModelKind[] {
+  const models = text.split(',').map((m) => m.trim());
+  for (const m of models) if (m !== 'unet' && m !== 'fcn') throw new UsageError(`--model ${text}: '${m}' is not a model; expected unet, fcn or unet,fcn`);
+  return [...new Set(models)] as ModelKind[];
+}
+
+export function parseCommandLine(argv: readonly string[], cores = availableParallelism()): Command {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    // node's messages name the option; add where to look
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, '')} (see --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'summary')) {
+    throw new UsageError(`unexpected argument '${positionals.at(-1)}': the only subcommand is 'summary' (see --help)`);
+  }
+  const format = oneOf('format', values.format, ['markdown', 'csv', 'json'] as const, 'markdown');
+  if (positionals[0] === 'summary') {
+    const extra = Object.keys(values).filter((k) => !SUMMARY_OPTIONS.has(k));
+    if (extra.length > 0) throw new UsageError(`summary takes --out, --format and --epoch; --${extra[0]} is a run option`);
+    return { command: 'summary', out: values.out ?? 'results/synthetic-onnx.jsonl', format, epoch: integer('epoch', values.epoch, undefined) };
+  }
+  if (values.epoch !== undefined) throw new UsageError('--epoch belongs to the summary subcommand (seg-bench summary --epoch N)');
+
+  const preset = values.full ? PRESETS.full : PRESETS.small;
+  const backend = oneOf('backend', values.backend, ['onnx', 'tfjs'] as const, 'onnx');
+  const dataset = oneOf('dataset', values.dataset, Object.keys(DATASETS) as DatasetName[], 'synthetic');
+  if (dataset !== 'synthetic' && values['data-dir'] === undefined) {
+    throw new UsageError(`--dataset ${dataset} needs --data-dir <directory> (the README lists the expected layout)`);
+  }
+  if (dataset === 'synthetic' && values['data-dir'] !== undefined) {
+    throw new UsageError('--data-dir is for --dataset voc or atr; the synthetic dataset is generated, not read');
+  }
+  const losses: LossChoice[] = [];
+  const customs = [...(values.loss ?? []), ...(values['loss-module'] ?? [])];
+  if (values.experiments !== undefined || customs.length === 0) {
+    const ids = parseIdList('experiments', values.experiments ?? `1-${PAPER_EXPERIMENT_COUNT}`, 1, PAPER_EXPERIMENT_COUNT);
+    for (const id of ids) losses.push({ experiment: String(id), loss: { kind: 'paper', id } });
+  }
+  (values.loss ?? []).forEach((text, i) => {
+    if (text.trim() === '') throw new UsageError('--loss needs a formula, e.g. --loss "CE + 0.5*L1"');
+    losses.push({ experiment: `custom:${i + 1}`, loss: { kind: 'formula', text } });
+  });
+  (values['loss-module'] ?? []).forEach((path, i) => {
+    losses.push({ experiment: `module:${i + 1}`, loss: { kind: 'module', path } });
+  });
+
+  const models = values.model === undefined ? [...preset.models] : parseModels(values.model);
+  const depth = integer('depth', values.depth, preset.depth);
+  const imageSize = integer('image-size', values['image-size'], preset.imageSize, 8);
+  for (const model of models) {
+    const multiple = model === 'unet' ? 2 ** depth : 32;
+    if (imageSize % multiple !== 0) {
+      throw new UsageError(
+        `--image-size ${imageSize}: ${model === 'unet' ? `U-Net with --depth ${depth}` : 'FCN-8s'} needs a multiple of ${multiple}` +
+          ` (e.g. ${Math.max(multiple, Math.round(imageSize / multiple) * multiple)})`,
+      );
+    }
+  }
+  const threads = integer('threads', values.threads, 1);
+  const workers = integer('workers', values.workers, Math.max(1, Math.floor(cores / threads)));
+  if (workers * threads > cores) {
+    throw new UsageError(
+      `--workers ${workers} x --threads ${threads} = ${workers * threads} threads on ${cores} cores: ` +
+        `lower one of them (workers x threads <= ${cores}) so ONNX Runtime threads do not fight over cores`,
+    );
+  }
+  const lr = values.lr === undefined ? preset.learningRate : Number(values.lr);
+  if (!(lr > 0 && Number.isFinite(lr))) throw new UsageError(`--lr ${values.lr}: expected a positive number such as 0.001`);
+  return {
+    command: 'run',
+    backend,
+    models,
+    dataset,
+    dataDir: values['data-dir'],
+    losses,
+    seeds: values.seeds === undefined ? [...preset.seeds] : parseSeeds(values.seeds),
+    epochs: integer('epochs', values.epochs, preset.epochs),
+    batchSize: integer('batch', values.batch, preset.batchSize),
+    imageSize,
+    width: integer('width', values.width, preset.width),
+    depth,
+    learningRate: lr,
+    trainImages: integer('train-images', values['train-images'], preset.trainImages),
+    valImages: integer('val-images', values['val-images'], preset.valImages),
+    threads,
+    workers,
+    out: values.out ?? `results/${dataset}-${backend}.jsonl`,
+    fresh: values.fresh ?? false,
+    skipBad: values['skip-bad'] ?? false,
+    dataSeed: integer('data-seed', values['data-seed'], 0, 0),
+    ema: oneOf('ema', values.ema, ['literal', 'stateful'] as const, 'literal'),
+    format,
+    progress: oneOf('progress', values.progress, ['auto', 'plain', 'none'] as const, 'auto'),
+  };
+}

@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Command, USAGE, UsageError, parseCommandLine } from './args.js';
+import { readResults } from './results/results-file.js';
+import { runBenchmark } from './run/benchmark.js';
+import { RENDERERS, epochCurves, summarize } from './summary.js';
+
+/** Runs one command line; returns the exit code (0 ok, 1 failed runs or errors, 2 usage). */
+export async function main(argv: readonly string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommandLine(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`seg-bench: ${error.message}\n`);
+    return 2;
+  }
+  try {
+    switch (command.command) {
+      case 'help':
+        io.stdout.write(USAGE);
+        return 0;
+      case 'summary': {
+        if (!existsSync(command.out)) {
+          io.stderr.write(`seg-bench summary: no results file at ${command.out} (run the benchmark first, or pass --out FILE)\n`);
+          return 1;
+        }
+        const { rows } = readResults(command.out);
+        io.stdout.write(RENDERERS[command.format](summarize(rows, { epoch: command.epoch })));
+        if (command.format === 'markdown') io.stdout.write(`\n${epochCurves(rows)}`);
+        return 0;
+      }
+      case 'run': {
+        const outcome = await runBenchmark(command, io.stderr);
+        io.stdout.write(RENDERERS[command.format](summarize(outcome.rows)));
+        if (command.format === 'markdown') io.stdout.write(`\n${epochCurves(outcome.rows)}`);
+        for (const failure of outcome.failures) {
+          io.stderr.write(`failed: experiment ${failure.run.experiment} ${failure.run.model} seed ${failure.run.seed}: ${failure.message}\n`);
+        }
+        return outcome.failures.length > 0 ? 1 : 0;
+      }
+    }
+  } catch (error) {
+    io.stderr.write(`seg-bench: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  // `pnpm bench -- --help` forwards the separator itself
+  const argv = process.argv.slice(2);
+  process.exitCode = await main(argv[0] === '--' ? argv.slice(1) : argv);
+}
