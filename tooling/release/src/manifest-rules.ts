@@ -29,14 +29,14 @@ interface Rule {
 }
 
 /** Peers each backend package must declare: what its code imports but the user's app provides. */
-export const PEER_POLICY: Readonly<Record<string, { required: readonly string[]; optional: readonly string[] }>> = {
+const PEER_POLICY: Readonly<Record<string, { required: readonly string[]; optional: readonly string[] }>> = {
   '@losskit/tfjs': { required: ['@tensorflow/tfjs-core'], optional: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'] },
   '@losskit/onnx': { required: ['onnxruntime-node'], optional: [] },
   '@losskit/onnx-train': { required: ['onnxruntime-node'], optional: [] },
 };
 
 /** Files that exist for tests only: test files, test support, fixtures, `testing/` helpers. */
-export const TEST_ONLY = /(^|\/)(__fixtures__|__snapshots__|testing)\/|\.(test|spec)(-d|-support)?\.[^/]*$/;
+const TEST_ONLY = /(^|\/)(__fixtures__|__snapshots__|testing)\/|\.(test|spec)(-d|-support)?\.[^/]*$/;
 
 const RUNTIME_DEPENDENCY_FIELDS = ['dependencies', 'peerDependencies', 'optionalDependencies'] as const;
 
@@ -228,7 +228,7 @@ export function checkManifest(pkg: PackedPackage): Problem[] {
 }
 
 /** Apps and the listed internal packages are never published. */
-export const MUST_BE_PRIVATE: readonly string[] = ['@losskit/test-utils', '@losskit/tsconfig', '@losskit/release'];
+const MUST_BE_PRIVATE: readonly string[] = ['@losskit/test-utils', '@losskit/tsconfig', '@losskit/release'];
 
 export function privacyProblems(packages: readonly WorkspacePackage[]): Problem[] {
   return packages

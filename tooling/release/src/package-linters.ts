@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { runCommand } from './run-command.js';
@@ -32,7 +33,7 @@ const IGNORED_BY_ESM_ONLY = new Set(['node10', 'node16-cjs']);
  * match the JavaScript under node16 (ESM) and bundler resolution.
  */
 export async function attwTarball(root: string, tarballFile: string): Promise<LintResult> {
-  const bin = join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
+  const bin = join(dirname(createRequire(import.meta.url).resolve('@arethetypeswrong/cli/package.json')), 'dist', 'index.js');
   const run = await runCommand(process.execPath, [bin, tarballFile, '--profile', 'esm-only', '--format', 'json'], {
     cwd: root,
     timeoutSeconds: 120,

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ChangesetConfig, changesetProblems } from './changeset-config.js';
@@ -23,6 +24,7 @@ import { readTarball } from './tarball.js';
 import { type Manifest, type WorkspacePackage, isPublishable, workspacePackages } from './workspace.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
+const require = createRequire(import.meta.url);
 const args = new Set(process.argv.slice(2));
 const started = performance.now();
 const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(0)}s`;
@@ -151,7 +153,7 @@ else {
   const examples = withTarball.flatMap((r) => r.examples);
   if (examples.length > 0) {
     step(`type-checking ${examples.length} README example(s) against the packed types (NodeNext, strict)`);
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const tsc = require.resolve('typescript/bin/tsc');
     const check = await runCommand(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, timeoutSeconds: 180 });
     if (check.code !== 0) {
       for (const r of withTarball)
@@ -166,7 +168,7 @@ else {
         globalFailures.push(`type-check of the examples failed:\n${tail(check.output)}`);
     }
   }
-  const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const tsx = require.resolve('tsx/cli');
   for (const r of withTarball)
     for (const e of r.examples) {
       step(`running ${e.file}`);

@@ -41,7 +41,7 @@ export function scratchManifest(project: ScratchProject): Record<string, unknown
 }
 
 /** Strict consumer settings: Node's own ESM resolution, as a user's TypeScript project would have. */
-export const SCRATCH_TSCONFIG = {
+const SCRATCH_TSCONFIG = {
   compilerOptions: {
     target: 'ES2022',
     module: 'NodeNext',
