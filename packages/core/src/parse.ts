@@ -62,7 +62,10 @@ export class ParseError extends Error {
     /** The unknown name or function, when that was the problem. */
     readonly unknownName?: string,
   ) {
-    super(`${reason.replace(/^([^:]*)/, `$1 at ${position}`)}\n${pointAt(text, position)}`);
+    // "what: hint" -> "what at 12: hint" (the first colon outside quotes)
+    const head = /^(?:[^:'"]|'[^']*'|"[^"]*")*(?=:)/.exec(reason)?.[0].length ?? reason.indexOf(':');
+    const cut = head < 0 ? reason.length : head;
+    super(`${reason.slice(0, cut)} at ${position}${reason.slice(cut)}\n${pointAt(text, position)}`);
   }
 }
 
@@ -380,22 +383,22 @@ class Reader {
       const expected = spec.rest ? `at least ${least}` : least === fixed ? `${fixed}` : `${least} to ${fixed}`;
       throw this.error(ast, `wrong number of arguments to '${name}': expected ${expected}, as in ${spec.usage}, got ${count}`);
     }
-    const args = ast.args.map((arg, i) => this.argument(arg, spec.args[i] ?? spec.rest!, name));
+    const args = ast.args.map((arg, i) => this.argument(arg, spec.args[i] ?? spec.rest!, `argument ${i + 1} of ${name}`));
     return this.build(ast, `${name}(...)`, () => spec.build(args));
   }
 
-  private argument(ast: Ast, kind: ArgKind, fn: string): Arg {
+  private argument(ast: Ast, kind: ArgKind, what: string): Arg {
     switch (kind) {
       case 'expr':
         return this.expr(ast);
       case 'number':
-        return this.number(ast, `${fn}'s argument`);
+        return this.number(ast, what);
       case 'string':
-        return this.string(ast, `${fn}'s argument`);
+        return this.string(ast, what);
       case 'roles': {
         const items = unwrap(ast).type === 'ArrayNode' ? (unwrap(ast) as { items: Ast[] }).items : [ast];
         return items.map((item) => {
-          const role = this.string(item, `${fn}'s axis role`);
+          const role = this.string(item, `${what} (an axis role)`);
           if (!isRole(role))
             throw this.error(item, `unknown axis role '${role}': expected one of ${ROLES.map((r) => `"${r}"`).join(', ')}`, role);
           return role;
@@ -493,7 +496,8 @@ function sourceOrder(ast: Ast): [head: string | undefined, before: Ast[], after:
     case 'FunctionNode':
       return [ast.fn.type === 'SymbolNode' ? `id:${ast.fn.name}` : undefined, [], ast.args];
     case 'OperatorNode':
-      if (ast.args.length === 1) return [`op:${ast.op}`, [], ast.args];
+      // postfix: A' (transpose), n! (factorial)
+      if (ast.args.length === 1) return ast.fn === 'transpose' || ast.fn === 'factorial' ? [`op:${ast.op}`, ast.args, []] : [`op:${ast.op}`, [], ast.args];
       return [ast.implicit ? undefined : `op:${ast.op}`, ast.args.slice(0, 1), ast.args.slice(1)];
     case 'ConditionalNode':
       return ['op:?', [ast.condition], [ast.trueExpr, ast.falseExpr]];
@@ -541,7 +545,9 @@ function tokenize(text: string): Map<string, number[]> {
     }
     let wasName = false;
     let word: string | undefined;
-    if (ch === '"' || ch === "'") {
+    // after a value, ' is the transpose operator, not a string
+    const afterValue = previousWasName || /[\p{L}\p{N}_$)\]]/u.test(text[i - 1] ?? '');
+    if (ch === '"' || (ch === "'" && !afterValue)) {
       let j = i + 1;
       while (j < text.length && text[j] !== ch) j += text[j] === '\\' ? 2 : 1;
       push(`s:${unescapeString(text.slice(i + 1, j), ch)}`, i);
