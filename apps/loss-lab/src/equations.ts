@@ -23,8 +23,11 @@ export interface PaperEquation {
   readonly coefficients: 'convex' | 'linear';
   /** the core's equation (printed form, the paper's derivative, builder) */
   readonly core: CorePaperEquation;
-  /** the equation over the given terms, EMA terms in their printed (stateless) form */
-  readonly build: (t: EquationTerms) => Node;
+  /**
+   * The equation over the given terms. EMA terms: 'literal' (default) is the printed, stateless
+   * Step2; 'stateful' averages Step2 over evaluations in the core's state slot 'paper.ema'.
+   */
+  readonly build: (t: EquationTerms, ema?: 'literal' | 'stateful') => Node;
 }
 
 /**
@@ -51,7 +54,8 @@ export const PAPER_EQUATIONS: readonly PaperEquation[] = paperEquations.map((cor
     number: core.number,
     ...shape,
     core,
-    build: ({ L1, L2, A, B }: EquationTerms) => core.build(L1, L2, { A, B }, { ema: 'literal' }),
+    build: ({ L1, L2, A, B }: EquationTerms, ema: 'literal' | 'stateful' = 'literal') =>
+      core.build(L1, L2, { A, B }, { ema }),
   };
 });
 

@@ -13,7 +13,9 @@ export interface LossMethod {
   /** a few characters for panel titles */
   readonly short: string;
   /** the term the method adds, or null for no loss method */
-  readonly term: ((t: EquationTerms) => Node) | null;
+  readonly term: ((t: EquationTerms, ema?: 'literal' | 'stateful') => Node) | null;
+  /** whether the term has an EMA (dynamic) part, which can run 'stateful' */
+  readonly dynamic: boolean;
 }
 
 const equation = (n: number) => {
@@ -24,18 +26,19 @@ const equation = (n: number) => {
 
 /** The six methods as the convex-coefficient members of the paper's loss families (Table 1). */
 export const LOSS_METHODS: readonly LossMethod[] = [
-  { key: 'none', short: 'none', letter: 'a', label: '(a) no loss function', term: null },
-  { key: 'l1-l2', short: 'L1+L2', letter: 'b', label: '(b) L1 + L2, Eq. (1)', term: equation(1) },
-  { key: 'exponential', short: 'exp', letter: 'c', label: '(c) nonlinear exponential, Eq. (3)', term: equation(3) },
+  { key: 'none', short: 'none', letter: 'a', label: '(a) no loss function', term: null, dynamic: false },
+  { key: 'l1-l2', short: 'L1+L2', letter: 'b', label: '(b) L1 + L2, Eq. (1)', term: equation(1), dynamic: false },
+  { key: 'exponential', short: 'exp', letter: 'c', label: '(c) nonlinear exponential, Eq. (3)', term: equation(3), dynamic: false },
   {
     key: 'exponential-l1-l2',
     short: 'exp+L1/L2',
     letter: 'd',
     label: '(d) exponential + L1/L2 (hybrid v1)',
     term: ({ L1, L2, A, B }) => hybridV1(L1, L2, 'convex', { A, B }),
+    dynamic: false,
   },
-  { key: 'ema', short: 'EMA', letter: 'e', label: '(e) EMA, Eq. (5)', term: equation(5) },
-  { key: 'ema-nonlinear', short: 'EMA+exp', letter: 'f', label: '(f) EMA + nonlinear, Eq. (6)', term: equation(6) },
+  { key: 'ema', short: 'EMA', letter: 'e', label: '(e) EMA, Eq. (5)', term: equation(5), dynamic: true },
+  { key: 'ema-nonlinear', short: 'EMA+exp', letter: 'f', label: '(f) EMA + nonlinear, Eq. (6)', term: equation(6), dynamic: true },
 ];
 
 /** The covariates every method reads, with their defaults. */
@@ -45,7 +48,7 @@ export const METHOD_PARAMS: Readonly<Record<string, number>> = DEFAULT_COVARIATE
  * A surface value z seen through a loss method: z itself for 'none', else the method's term
  * with L1 = |z| and L2 = z^2 (z read as the residual of a model at that point).
  */
-export function surfaceUnderMethod(method: LossMethod, z: Node): Node {
+export function surfaceUnderMethod(method: LossMethod, z: Node, ema: 'literal' | 'stateful' = 'literal'): Node {
   if (!method.term) return z;
-  return method.term({ L1: abs(z), L2: square(z), A: covariates.A, B: covariates.B });
+  return method.term({ L1: abs(z), L2: square(z), A: covariates.A, B: covariates.B }, ema);
 }

@@ -72,6 +72,28 @@ describe('gradient-descent trajectories', () => {
   });
 });
 
+describe('the EMA methods with a stateful moving average', () => {
+  it('scale the printed gradient by (1 - d) / (1 - d^t) at the t-th step', () => {
+    const scale = landscapeScale(41);
+    const eta = 0.1 * scale;
+    const [A, B, d] = [0.25, 0.5, 0.9];
+    // Eq. (5) on z = f / scale: V(z) = A (A|z| - (1-A)|z| - B z^2) + (1-A) z^2
+    const dV = (z: number) => A * (2 * A - 1) * Math.sign(z) + (2 * (1 - A) - 2 * A * B) * z;
+    const f = (x: number, y: number) => x * x + 4 * x + y * y - 6 * y;
+    const paths = descend(4, eta, scale, 'stateful').filter((p) => p.method === 'ema');
+    expect(paths).toHaveLength(STARTS.length);
+    for (const p of paths)
+      for (let t = 0; t < 4; t++) {
+        const [x, y] = [p.x[t]!, p.y[t]!];
+        const factor = (1 - d) / (1 - d ** (t + 1));
+        const g = dV(f(x, y) / scale) / scale;
+        expect(p.x[t + 1]).toBeCloseTo(x - eta * factor * g * (2 * x + 4), 12);
+        expect(p.y[t + 1]).toBeCloseTo(y - eta * factor * g * (2 * y - 6), 12);
+      }
+    expect(descend(1, eta, scale, 'stateful').map((p) => p.method)).not.toContain('l1-l2');
+  });
+});
+
 describe('covariate sweeps', () => {
   it('gives the value and |grad_(L1, L2)| of each equation at the operating point', () => {
     const { L1: l1, L2: l2 } = OPERATING_POINT;

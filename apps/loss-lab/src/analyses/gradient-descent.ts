@@ -7,6 +7,7 @@ import {
   rewrite,
   simplify,
   div,
+  type Tensor,
   evaluate,
   gradient,
   gt,
@@ -158,6 +159,7 @@ ${blocks.join('\n')}
 
 export interface Trajectory {
   readonly method: string;
+  readonly ema: 'literal' | 'stateful';
   readonly start: number;
   readonly x: number[];
   readonly y: number[];
@@ -174,17 +176,23 @@ export const STARTS: readonly [number, number][] = [
 /**
  * Plain gradient descent (x, y) <- (x, y) - eta * grad V on each method's landscape, all starts
  * as one batch; the gradient is the core's symbolic gradient of V with respect to x and y.
+ * With ema 'stateful' only the methods with an EMA term run, and their moving average (one per
+ * start) is carried from step to step: the dynamic reading of Eqs. (4)-(9).
  */
-export function descend(steps: number, eta: number, scale: number): Trajectory[] {
+export function descend(steps: number, eta: number, scale: number, ema: 'literal' | 'stateful' = 'literal'): Trajectory[] {
   const { x, y, z } = landscapeResidual(scale);
-  return LOSS_METHODS.flatMap((m) => {
-    const V = surfaceUnderMethod(m, z);
+  const methods = ema === 'stateful' ? LOSS_METHODS.filter((m) => m.dynamic) : LOSS_METHODS;
+  return methods.flatMap((m) => {
+    const V = surfaceUnderMethod(m, z, ema);
     const [dx, dy] = gradient(V, [x, y]) as [Node, Node];
     let xs = Float64Array.from(STARTS, (s) => s[0]);
     let ys = Float64Array.from(STARTS, (s) => s[1]);
-    const paths: Trajectory[] = STARTS.map((_, k) => ({ method: m.key, start: k, x: [], y: [], value: [] }));
+    let state: Record<string, Tensor> = {};
+    const paths: Trajectory[] = STARTS.map((_, k) => ({ method: m.key, ema, start: k, x: [], y: [], value: [] }));
     for (let t = 0; t <= steps; t++) {
-      const { values } = evaluate([V, dx, dy], { inputs: { x: { shape: [xs.length], data: xs }, y: { shape: [ys.length], data: ys } }, params: METHOD_PARAMS });
+      const inputs = { x: { shape: [xs.length], data: xs }, y: { shape: [ys.length], data: ys } };
+      const { values, nextState } = evaluate([V, dx, dy], { inputs, params: METHOD_PARAMS, state });
+      state = nextState;
       const [v, gx, gy] = values.map((tensor) => tensor.data) as [Float64Array, Float64Array, Float64Array];
       paths.forEach((p, k) => {
         p.x.push(xs[k]!);
@@ -207,16 +215,26 @@ export function gradientDescentAnalysis(options: { n?: number; steps?: number } 
   const { scale, surfaces } = landscapeSurfaces(n);
   // step 0.1 * scale: on the unscaled bowl f each step shrinks the distance to the minimum by 0.8
   const eta = 0.1 * scale;
-  const paths = descend(steps, eta, scale);
+  const paths = [...descend(steps, eta, scale, 'literal'), ...descend(steps, eta, scale, 'stateful')];
   const labelOf = (key: string) => LOSS_METHODS.find((m) => m.key === key)!.label;
   const cells = surfaces.flatMap((s) => surfaceCells(s, { kind: 'cell' }));
   const pathRows = paths.flatMap((p) =>
-    p.x.map((xv, t) => ({ kind: 'path', method: labelOf(p.method), start: p.start, step: t, x: xv, y: p.y[t]!, value: finiteOrNull(p.value[t]!) })),
+    p.x.map((xv, t) => ({
+      kind: 'path',
+      method: labelOf(p.method),
+      ema: p.ema,
+      path: `${p.ema}-${p.start}`,
+      start: p.start,
+      step: t,
+      x: xv,
+      y: p.y[t]!,
+      value: finiteOrNull(p.value[t]!),
+    })),
   );
   const figure: Figure = {
     name: 'trajectories',
     title: 'Gradient-descent trajectories on the landscapes of Fig. 2',
-    caption: `${STARTS.length} starts (white dots), ${steps} steps of plain gradient descent with step ${eta.toFixed(2)} (0.1 × the scale) on each method's landscape; gradients from the core.`,
+    caption: `${STARTS.length} starts (white dots), ${steps} steps of plain gradient descent with step ${eta.toFixed(2)} (0.1 × the scale) on each method's landscape; gradients from the core. Red: the printed (stateless) equations. White dashes, in (e) and (f): the EMA term as a true moving average over the descent steps (decay 0.9, bias-corrected); it moves along the same rays, more slowly.`,
     spec: vegaLite({
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       data: { values: [...cells, ...pathRows] },
@@ -227,16 +245,19 @@ export function gradientDescentAnalysis(options: { n?: number; steps?: number } 
         height: 190,
         layer: [
           { ...heatmapUnit('loss'), transform: [{ filter: "datum.kind === 'cell'" }, ...heatmapUnit('loss').transform] },
-          {
-            transform: [{ filter: "datum.kind === 'path'" }],
-            mark: { type: 'line', color: '#ff5a36', strokeWidth: 1.5, clip: true },
+          ...(['literal', 'stateful'] as const).map((ema) => ({
+            transform: [{ filter: `datum.kind === 'path' && datum.ema === '${ema}'` }],
+            mark:
+              ema === 'literal'
+                ? { type: 'line', color: '#ff5a36', strokeWidth: 2, clip: true }
+                : { type: 'line', color: 'white', strokeWidth: 1.5, strokeDash: [3, 2], clip: true },
             encoding: {
               x: { field: 'x', type: 'quantitative' },
               y: { field: 'y', type: 'quantitative' },
-              detail: { field: 'start', type: 'nominal' },
+              detail: { field: 'path', type: 'nominal' },
               order: { field: 'step', type: 'quantitative' },
             },
-          },
+          })),
           {
             transform: [{ filter: "datum.kind === 'path' && datum.step === 0" }],
             mark: { type: 'point', filled: true, color: 'white', stroke: 'black', strokeWidth: 0.5, size: 30, opacity: 1 },
@@ -248,21 +269,48 @@ export function gradientDescentAnalysis(options: { n?: number; steps?: number } 
     }),
     rows: pathRows,
   };
+  const dynamicRows = paths
+    .filter((p) => LOSS_METHODS.find((m) => m.key === p.method)!.dynamic)
+    .flatMap((p) => p.value.map((v, t) => ({ method: labelOf(p.method), ema: p.ema, path: `${p.ema}-${p.start}`, start: p.start, step: t, value: finiteOrNull(v) })));
+  const dynamicFigure: Figure = {
+    name: 'ema-steps',
+    title: 'The EMA methods along the descent: printed vs moving-average form',
+    caption:
+      'Loss along each path of (e) and (f), one line per start. Literal: Step2 of the current point. Stateful: the moving average of Step2 over the steps so far (decay 0.9); its gradient is scaled by (1 − d)/(1 − dᵗ), so it lags and descends more slowly.',
+    spec: vegaLite({
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      data: { values: dynamicRows },
+      facet: { column: { field: 'method', type: 'nominal', title: null } },
+      spec: {
+        width: 300,
+        height: 200,
+        mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: {
+          x: { field: 'step', type: 'quantitative' },
+          y: { field: 'value', type: 'quantitative', title: 'loss' },
+          color: { field: 'ema', type: 'nominal', title: 'EMA term', scale: { range: ['#ff5a36', '#3b6ea8'] } },
+          detail: { field: 'path', type: 'nominal' },
+        },
+      },
+      resolve: { scale: { y: 'independent' } },
+    }),
+    rows: dynamicRows,
+  };
   const finals = paths.map((p) => {
     const last = p.x.length - 1;
-    return [labelOf(p.method), `(${STARTS[p.start]![0]}, ${STARTS[p.start]![1]})`, p.x[last]!, p.y[last]!, p.value[0]!, p.value[last]!];
+    return [labelOf(p.method), p.ema, `(${STARTS[p.start]![0]}, ${STARTS[p.start]![1]})`, p.x[last]!, p.y[last]!, p.value[0]!, p.value[last]!];
   });
   return {
     id: 'gradient-descent',
     title: '6. Gradient-descent analysis',
     summary:
-      'Two halves. First the algebra: the paper derives the update w ← w − a ∂L/∂w for Eqs. (1)-(9) as Eqs. (10)-(18). The core differentiates every equation symbolically; the table compares the two at sample points and flags each printed derivative that is not the derivative of its equation.\n\nThen the dynamics: plain gradient descent on the six landscapes of analysis 1, started from the same four points. Without a loss method (a) every path runs to the single minimum (−2, 3); with a method built on |z| and z², paths stop on the nearest point of the valley circle f = 0 instead: the methods trade the single minimum of the bowl for a ring of minima where the residual vanishes. With a fixed step the kink of |z| keeps the paths hopping across that ring by about one step.',
-    figures: [figure],
+      'Two halves. First the algebra: the paper derives the update w ← w − a ∂L/∂w for Eqs. (1)-(9) as Eqs. (10)-(18). The core differentiates every equation symbolically; the table compares the two at sample points and flags each printed derivative that is not the derivative of its equation.\n\nThen the dynamics: plain gradient descent on the six landscapes of analysis 1, started from the same four points. Without a loss method (a) every path runs to the single minimum (−2, 3); with a method built on |z| and z², paths stop on the nearest point of the valley circle f = 0 instead: the methods trade the single minimum of the bowl for a ring of minima where the residual vanishes. With a fixed step the kink of |z| keeps the paths hopping across that ring by about one step.\n\nThe EMA methods (e) and (f) also run in their dynamic reading: the moving average of Step2 is carried from step to step (decay 0.9, bias-corrected). Its gradient is the printed one scaled by (1 − d)/(1 − dᵗ), so the paths follow the same rays more slowly and their loss lags behind.',
+    figures: [figure, dynamicFigure],
     html: derivativeTable(comparisons),
     tables: [
       {
         title: 'Where each path ends',
-        columns: ['method', 'start', 'final x', 'final y', 'initial loss', 'final loss'],
+        columns: ['method', 'EMA term', 'start', 'final x', 'final y', 'initial loss', 'final loss'],
         rows: finals,
       },
     ],
