@@ -91,6 +91,13 @@ describe('the EMA methods with a stateful moving average', () => {
         expect(p.y[t + 1]).toBeCloseTo(y - eta * factor * g * (2 * y - 6), 12);
       }
     expect(descend(1, eta, scale, 'stateful').map((p) => p.method)).not.toContain('l1-l2');
+    // bias correction: the first step of the moving average is the printed equation's step
+    const literal = descend(1, eta, scale, 'literal').filter((p) => p.method === 'ema-nonlinear');
+    const stateful = descend(3, eta, scale, 'stateful').filter((p) => p.method === 'ema-nonlinear');
+    stateful.forEach((p, k) => {
+      expect(p.x[1]).toBeCloseTo(literal[k]!.x[1]!, 12);
+      expect(p.x.every(Number.isFinite)).toBe(true);
+    });
   });
 });
 

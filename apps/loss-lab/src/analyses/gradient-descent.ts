@@ -10,6 +10,7 @@ import {
   type Tensor,
   evaluate,
   gradient,
+  lowerState,
   gt,
   input,
   mul,
@@ -183,7 +184,11 @@ export function descend(steps: number, eta: number, scale: number, ema: 'literal
   const { x, y, z } = landscapeResidual(scale);
   const methods = ema === 'stateful' ? LOSS_METHODS.filter((m) => m.dynamic) : LOSS_METHODS;
   return methods.flatMap((m) => {
-    const V = surfaceUnderMethod(m, z, ema);
+    // EMA terms lowered to arithmetic over state leaves first: the gradient then treats the moving
+    // average's past as a constant (d ema / d x = (1 - d) / (1 - d^t), as the core's ema rule) and
+    // value, gradient and the next state come from one evaluation
+    const { roots, slots } = lowerState([surfaceUnderMethod(m, z, ema)]);
+    const V = roots[0]!;
     const [dx, dy] = gradient(V, [x, y]) as [Node, Node];
     let xs = Float64Array.from(STARTS, (s) => s[0]);
     let ys = Float64Array.from(STARTS, (s) => s[1]);
@@ -191,8 +196,8 @@ export function descend(steps: number, eta: number, scale: number, ema: 'literal
     const paths: Trajectory[] = STARTS.map((_, k) => ({ method: m.key, ema, start: k, x: [], y: [], value: [] }));
     for (let t = 0; t <= steps; t++) {
       const inputs = { x: { shape: [xs.length], data: xs }, y: { shape: [ys.length], data: ys } };
-      const { values, nextState } = evaluate([V, dx, dy], { inputs, params: METHOD_PARAMS, state });
-      state = nextState;
+      const { values } = evaluate([V, dx, dy, ...slots.map((s) => s.next)], { inputs, params: METHOD_PARAMS, state });
+      state = Object.fromEntries(slots.map((s, k) => [s.name, values[3 + k]!]));
       const [v, gx, gy] = values.map((tensor) => tensor.data) as [Float64Array, Float64Array, Float64Array];
       paths.forEach((p, k) => {
         p.x.push(xs[k]!);
