@@ -12,7 +12,7 @@ interface KernelArgs {
   attrs: { strides: [number, number] | number; pad: 'valid' | 'same' | number; dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number] };
 }
 
-function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+export function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, dy } = inputs;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
