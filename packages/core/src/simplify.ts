@@ -15,6 +15,7 @@ import {
   sub,
   where,
 } from './builders.js';
+import { collectSum } from './collect.js';
 import { constValue, isAlwaysFinite, isNonNegative } from './facts.js';
 import { BINARY_KERNELS, UNARY_KERNELS, elu, whereKernel } from './ir/kernels.js';
 import { type Node, rewrite, withArgs } from './ir/node.js';
@@ -95,6 +96,9 @@ export const DEFAULT_RULES: readonly Rule[] = [
   ),
   rule('x*(1/y) -> x/y', mul(x, div(1, y)), (b) => div(b.x!, b.y!)),
   rule('x/1 -> x', div(x, 1), (b) => b.x!),
+  rule('(x/(c*y))*(c*k) -> (x*k)/y', mul(div(x, mul(c, y)), mul(c, k)), (b) => div(mul(b.x!, b.k!), b.y!), (b) =>
+    isConst(b.c) && constValue(b.c!) !== 0 && Number.isFinite(constValue(b.c!)),
+  ),
   rule('(-x)/y -> -(x/y)', div(neg(x), y), (b) => neg(div(b.x!, b.y!))),
   rule('x/(-y) -> -(x/y)', div(x, neg(y)), (b) => neg(div(b.x!, b.y!))),
   rule('(c*x)/y -> c*(x/y)', div(mul(c, x), y), (b) => mul(b.c!, div(b.x!, b.y!)), (b) => isConst(b.c)),
@@ -124,11 +128,11 @@ function fold(node: Node): Node | undefined {
   return undefined;
 }
 
-/** Rewrites that need the node's roles: a broadcast to the same roles is a no-op. */
+/** Rewrites beyond single patterns: same-role broadcasts, constant conditions, like terms of sums. */
 function structural(node: Node): Node | undefined {
   if (node.op === 'broadcastLike' && sameRoles(node.args[0]!.roles, node.roles)) return node.args[0];
   if (node.op === 'where' && isConst(node.args[0])) return node.args[constValue(node.args[0]!) !== 0 ? 1 : 2];
-  return undefined;
+  return collectSum(node);
 }
 
 /**
