@@ -1,6 +1,6 @@
 import { type Loss, catalogue, paperExperiments, weightedSum } from '@losskit/core';
 import { type BenchData, fusedDiceCe, fusedHybrid } from './fused-js.js';
-import { handBuiltDiceCe, handBuiltHybrid } from './hand-built.js';
+import { type HandStyle, handBuiltDiceCe, handBuiltHybrid } from './hand-built.js';
 import { HYBRID_TERMS } from './scalar-terms.js';
 
 /** One benchmarked loss: the core Loss, its hand-written JS loop and its hand-built ONNX graph. */
@@ -11,7 +11,7 @@ export interface BenchCase {
   readonly targetInput: 'labels' | 'target';
   /** value + d/dpred by hand in JS; writes grad, returns the loss. */
   fused(data: BenchData, grad: Float32Array, scratch: { p: Float32Array; sums: Float64Array }, params: Record<string, number>): number;
-  handBuilt(): Uint8Array;
+  handBuilt(style?: HandStyle): Uint8Array;
 }
 
 export const BENCH_EXPERIMENTS = [1, 7, 12, 22, 27] as const;
@@ -24,7 +24,7 @@ export function benchCases(C: number): BenchCase[] {
       loss: experiment.build({ numClasses: C }),
       targetInput: 'labels',
       fused: (data, grad, scratch, params) => fusedHybrid(HYBRID_TERMS[id]!, data, params.A ?? 0, params.B ?? 0, grad, scratch.p),
-      handBuilt: () => handBuiltHybrid(id, C),
+      handBuilt: (style) => handBuiltHybrid(id, C, style),
     };
   });
   cases.push({
@@ -32,7 +32,7 @@ export function benchCases(C: number): BenchCase[] {
     loss: weightedSum('diceCe', [{ loss: catalogue.categoricalCrossEntropy() }, { loss: catalogue.dice() }]),
     targetInput: 'target',
     fused: (data, grad, scratch) => fusedDiceCe(data, grad, scratch.p, scratch.sums),
-    handBuilt: () => handBuiltDiceCe(C),
+    handBuilt: (style) => handBuiltDiceCe(C, style),
   });
   return cases;
 }

@@ -18,12 +18,38 @@ function graphScalars(g: GraphBuilder): Scalars<string> {
   };
 }
 
+/** 'tuned': softmax decomposed for ORT CPU, log-sum-exp cross-entropy; 'native': ONNX Softmax / LogSoftmax ops. */
+export type HandStyle = 'tuned' | 'native';
+
+/**
+ * Softmax over the class axis and the cross-entropy against a one-hot target, the way an expert
+ * writes them for ONNX Runtime CPU: ORT's Softmax along axis 1 of NCHW transposes twice, so
+ *   m = max_c x, e = exp(x - m), s = sum_c e, p = e / s,
+ *   CE = mean_pixels(log s) - C mean(onehot * (x - m))   (log-sum-exp trick, no log-softmax tensor)
+ */
+function softmaxCrossEntropy(g: GraphBuilder, x: string, pickTarget: (shifted: string) => string, C: number, style: HandStyle) {
+  const n1 = (op: string, ins: string[], attrs: Record<string, number> = {}) => g.node(op, ins, attrs)[0]!;
+  if (style === 'native') {
+    // ONNX's own Softmax / LogSoftmax: CE = -C mean(onehot * logsoftmax)
+    const picked = n1('ReduceMean', [pickTarget(n1('LogSoftmax', [x], { axis: 1 }))], { keepdims: 0 });
+    return { p: n1('Softmax', [x], { axis: 1 }), ce: n1('Mul', [picked, g.constant(-C)]) };
+  }
+  const classAxis = g.constant([1], 'int64');
+  const shifted = n1('Sub', [x, n1('ReduceMax', [x, classAxis], { keepdims: 1 })]);
+  const e = n1('Exp', [shifted]);
+  const s = n1('ReduceSum', [e, classAxis], { keepdims: 1 });
+  const p = n1('Div', [e, s]);
+  const logSum = n1('ReduceMean', [n1('Log', [s])], { keepdims: 0 });
+  const picked = n1('ReduceMean', [pickTarget(shifted)], { keepdims: 0 });
+  return { p, ce: n1('Sub', [logSum, n1('Mul', [picked, g.constant(C)])]) };
+}
+
 /**
  * Cross-entropy + hybrid term of experiment `id` over integer labels, value and d/dpred, built
  * node by node the way an expert writes it: onehot once, softmax once, the CE gradient as
  * (p - onehot)/(N HW), the hybrid term's gradient through its two scalar coefficients.
  */
-export function handBuiltHybrid(id: number, C: number): Uint8Array {
+export function handBuiltHybrid(id: number, C: number, style: HandStyle = 'tuned'): Uint8Array {
   const term = HYBRID_TERMS[id];
   if (!term) throw new Error(`no hand-built graph for experiment ${id}`);
   const g = new GraphBuilder(`hand_built_experiment_${id}`);
@@ -35,10 +61,7 @@ export function handBuiltHybrid(id: number, C: number): Uint8Array {
   const n1 = (op: string, ins: string[], attrs: Record<string, number> = {}) => g.node(op, ins, attrs)[0]!;
   const isLabel = n1('Equal', [labels, g.constant(Array.from({ length: C }, (_, c) => c), 'float', [1, C, 1, 1])]);
   const onehot = n1('Cast', [isLabel], { to: 1 });
-  const p = n1('Softmax', [x], { axis: 1 });
-  const logp = n1('LogSoftmax', [x], { axis: 1 });
-  // CE = -sum(onehot * logp) / (N HW) = -C * mean over all elements
-  const ce = n1('Mul', [n1('ReduceMean', [n1('Where', [isLabel, logp, g.constant(0)])], { keepdims: 0 }), g.constant(-C)]);
+  const { p, ce } = softmaxCrossEntropy(g, x, (shifted) => n1('Where', [isLabel, shifted, g.constant(0)]), C, style);
   const d = n1('Sub', [p, onehot]);
   const hybrid =
     id === 1
@@ -70,16 +93,14 @@ export function handBuiltHybrid(id: number, C: number): Uint8Array {
 }
 
 /** Categorical cross-entropy + Dice against a one-hot target, value and d/dpred, by hand (see fusedDiceCe). */
-export function handBuiltDiceCe(C: number): Uint8Array {
+export function handBuiltDiceCe(C: number, style: HandStyle = 'tuned'): Uint8Array {
   const g = new GraphBuilder('hand_built_dice_ce');
   const x = g.input('pred', 'float', ['N', C, 'H', 'W']);
   const t = g.input('target', 'float', ['N', C, 'H', 'W']);
   const n1 = (op: string, ins: string[], attrs: Record<string, number> = {}) => g.node(op, ins, attrs)[0]!;
   const axes = g.constant([0, 2, 3], 'int64');
   const eps = g.constant(1e-5);
-  const p = n1('Softmax', [x], { axis: 1 });
-  const logp = n1('LogSoftmax', [x], { axis: 1 });
-  const ce = n1('Mul', [n1('ReduceMean', [n1('Mul', [t, logp])], { keepdims: 0 }), g.constant(-C)]);
+  const { p, ce } = softmaxCrossEntropy(g, x, (shifted) => n1('Mul', [t, shifted]), C, style);
   const inter = n1('ReduceSum', [n1('Mul', [p, t]), axes], { keepdims: 1 });
   const raw = n1('Add', [n1('Add', [n1('ReduceSum', [p, axes], { keepdims: 1 }), n1('ReduceSum', [t, axes], { keepdims: 1 })]), eps]);
   const D = n1('Max', [raw, g.constant(1e-7)]);

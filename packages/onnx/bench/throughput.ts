@@ -8,6 +8,9 @@
  * them alike) until the time budget is spent; the median time per run is reported as elements/s.
  */
 import { parseArgs } from 'node:util';
+import { compile as compileTfjs } from '@losskit/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { createLossSession } from '../src/session.js';
 import { toOnnx } from '../src/to-onnx.js';
@@ -19,6 +22,8 @@ const { values } = parseArgs({
     budget: { type: 'string', default: '1.5' },
     classes: { type: 'string', default: '4' },
     cases: { type: 'string' },
+    tfjs: { type: 'string', default: 'wasm,cpu' },
+    'tfjs-cpu-max': { type: 'string', default: '20' },
   },
 });
 const C = Number(values.classes);
@@ -32,25 +37,39 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 };
-const fmt = (elementsPerSecond: number) => `${(elementsPerSecond / 1e6).toFixed(0)}M`;
+const fmt = (elementsPerSecond: number) => {
+  const m = elementsPerSecond / 1e6;
+  return `${m < 10 ? m.toFixed(1) : m.toFixed(0)}M`;
+};
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 type Runner = () => Promise<void> | void;
 
-async function measure(runners: Record<string, Runner>): Promise<Record<string, number>> {
-  const times: Record<string, number[]> = Object.fromEntries(Object.keys(runners).map((k) => [k, []]));
+interface Timing {
+  /** Median wall-clock ms per run. */
+  wall: number;
+  /** Median process CPU ms (user + system) per run: robust to the machine being shared for 1-thread runs. */
+  cpu: number;
+}
+
+async function measure(runners: Record<string, Runner>): Promise<Record<string, Timing>> {
+  const wall: Record<string, number[]> = Object.fromEntries(Object.keys(runners).map((k) => [k, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(runners).map((k) => [k, []]));
   for (const run of Object.values(runners)) for (let i = 0; i < 2; i++) await run(); // warm-up
   const start = performance.now();
   let rounds = 0;
   while ((performance.now() - start < budgetMs || rounds < 5) && rounds < 300) {
     for (const [name, run] of Object.entries(runners)) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       await run();
-      times[name]!.push(performance.now() - t0);
+      wall[name]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[name]!.push((c.user + c.system) / 1000);
     }
     rounds++;
   }
-  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  return Object.fromEntries(Object.keys(runners).map((k) => [k, { wall: median(wall[k]!), cpu: median(cpu[k]!) }]));
 }
 
 async function sessionCreation(c: BenchCase): Promise<{ compileMs: number; sessionMs: number }> {
@@ -69,7 +88,39 @@ async function sessionCreation(c: BenchCase): Promise<{ compileMs: number; sessi
   return { compileMs: median(compile), sessionMs: median(open) };
 }
 
+const tfjsBackends = values.tfjs.split(',').filter((b) => b.length > 0);
+const tfjsCpuMax = Number(values['tfjs-cpu-max']);
+
+/** @losskit/tfjs compiled value+gradient on one tfjs backend (NCHW, same data): median ms of 3 runs after a warm-up. */
+async function tfjsTime(backend: string, c: BenchCase, data: ReturnType<typeof benchData>, shape: number[]): Promise<number> {
+  await tf.setBackend(backend);
+  await tf.ready();
+  const [n, classes, h, w] = shape as [number, number, number, number];
+  const loss = compileTfjs(c.loss, { layout: 'NCHW', checkFinite: false });
+  const pred = tf.tensor(data.pred, shape);
+  const other =
+    c.targetInput === 'labels' ? { labels: tf.tensor(data.labels, [n, 1, h, w]) } : { target: tf.tensor(data.target, [n, classes, h, w]) };
+  const run = () => {
+    const { value, grads } = loss.valueAndGrad({ pred, ...other }, { training: false });
+    value.dataSync();
+    grads.pred!.dataSync();
+    tf.dispose([value, grads.pred!]);
+  };
+  run();
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    run();
+    times.push(performance.now() - t0);
+  }
+  tf.dispose([pred, ...Object.values(other)]);
+  loss.dispose();
+  return median(times);
+}
+
 const rows: string[] = [];
+const cpuRows: string[] = [];
+const tfjsRows: string[] = [];
 const creationRows: string[] = [];
 console.log(`# value + gradient throughput, N=${N} C=${C}, median over interleaved rounds (${values.budget}s budget each)`);
 for (const c of cases) {
@@ -89,11 +140,12 @@ for (const c of cases) {
       1: await createLossSession(c.loss, { intraOpThreads: 1, interOpThreads: 1 }),
       2: await createLossSession(c.loss, { intraOpThreads: 2, interOpThreads: 1 }),
     };
-    const handBytes = c.handBuilt();
+    const handBytes = c.handBuilt('tuned');
     const hand = {
       1: await InferenceSession.create(handBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 }),
       2: await InferenceSession.create(handBytes, { intraOpNumThreads: 2, interOpNumThreads: 1 }),
     };
+    const handNative = await InferenceSession.create(c.handBuilt('native'), { intraOpNumThreads: 1, interOpNumThreads: 1 });
     const inputs =
       c.targetInput === 'labels'
         ? { pred: { shape: [N, C, H, W], data: data.pred }, labels: { shape: [N, H, W], data: data.labels } }
@@ -113,6 +165,9 @@ for (const c of cases) {
       hand1: async () => {
         await hand[1].run(handFeeds);
       },
+      native1: async () => {
+        await handNative.run(handFeeds);
+      },
       ours2: async () => {
         await ours[2].run({ inputs, params });
       },
@@ -121,21 +176,55 @@ for (const c of cases) {
       },
     });
     const rate = (ms: number) => elements / (ms / 1000);
-    const r = Object.fromEntries(Object.entries(t).map(([name, ms]) => [name, rate(ms)])) as Record<keyof typeof t, number>;
+    const r = Object.fromEntries(Object.entries(t).map(([name, time]) => [name, rate(time.wall)])) as Record<keyof typeof t, number>;
+    const rc = Object.fromEntries(Object.entries(t).map(([name, time]) => [name, rate(time.cpu)])) as Record<keyof typeof t, number>;
     const row = `| ${c.label} | 2^${k} | ${fmt(r.js!)} | ${fmt(r.ours1!)} | ${fmt(r.hand1!)} | ${fmt(r.ours2!)} | ${fmt(r.hand2!)} | ${ratio(r.ours1!, r.js!)} | ${ratio(r.ours2!, r.js!)} | ${ratio(r.ours1!, r.hand1!)} | ${ratio(r.ours2!, r.hand2!)} |`;
+    const cpuRow = `| ${c.label} | 2^${k} | ${fmt(rc.js!)} | ${fmt(rc.ours1!)} | ${fmt(rc.hand1!)} | ${fmt(rc.native1!)} | ${ratio(rc.ours1!, rc.js!)} | ${ratio(rc.ours1!, rc.hand1!)} | ${ratio(rc.ours1!, rc.native1!)} |`;
     console.log(row);
+    console.log(cpuRow);
     rows.push(row);
+    cpuRows.push(cpuRow);
+    const tfjsCells: string[] = [];
+    for (const backend of tfjsBackends) {
+      if (backend === 'cpu' && k > tfjsCpuMax) {
+        tfjsCells.push('—', '—');
+        continue;
+      }
+      try {
+        const ms = await tfjsTime(backend, c, data, [N, C, H, W]);
+        tfjsCells.push(fmt(elements / (ms / 1000)), ratio(r.ours1!, elements / (ms / 1000)));
+      } catch (error) {
+        tfjsCells.push(`failed: ${(error instanceof Error ? error.message : String(error)).slice(0, 60)}`, '—');
+      }
+    }
+    if (tfjsBackends.length > 0) {
+      const tfjsRow = `| ${c.label} | 2^${k} | ${fmt(r.ours1!)} | ${tfjsCells.join(' | ')} |`;
+      console.log(tfjsRow);
+      tfjsRows.push(tfjsRow);
+    }
     for (const s of [...Object.values(ours)]) await s.release();
-    for (const s of Object.values(hand)) await s.release();
+    for (const s of [...Object.values(hand), handNative]) await s.release();
   }
 }
 
-console.log('\n## value + gradient, elements/s (median)\n');
+console.log('\n## value + gradient, elements/s per CPU second (median process CPU time; 1 thread)\n');
 console.log(
-  '| loss | elements | fused JS | compiled 1t | hand-built 1t | compiled 2t | hand-built 2t | compiled/JS 1t | compiled/JS 2t | compiled/hand 1t | compiled/hand 2t |',
+  '| loss | elements | fused JS | compiled 1t | hand-built tuned 1t | hand-built native 1t | compiled/JS | compiled/tuned | compiled/native |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of cpuRows) console.log(r);
+console.log('\n## value + gradient, elements/s (median wall clock)\n');
+console.log(
+  '| loss | elements | fused JS | compiled 1t | hand-built tuned 1t | compiled 2t | hand-built tuned 2t | compiled/JS 1t | compiled/JS 2t | compiled/tuned 1t | compiled/tuned 2t |',
 );
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
+if (tfjsBackends.length > 0) {
+  console.log(`\n## against @losskit/tfjs (compiled, symbolic gradient, NCHW), elements/s (median of 3; cpu up to 2^${tfjsCpuMax})\n`);
+  console.log(`| loss | elements | compiled ONNX 1t | ${tfjsBackends.map((b) => `tfjs ${b} | ONNX 1t / tfjs ${b}`).join(' | ')} |`);
+  console.log(`|---|---|---|${tfjsBackends.map(() => '---|---|').join('')}`);
+  for (const r of tfjsRows) console.log(r);
+}
 console.log('\n## compile + session creation (median of 5)\n');
 console.log('| loss | nodes | toOnnx | InferenceSession.create |');
 console.log('|---|---|---|---|');

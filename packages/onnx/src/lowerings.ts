@@ -18,7 +18,7 @@ export interface LoweringContext {
   readonly node: Node;
   readonly args: readonly Lowered[];
   /** Emits one ONNX node named after the core node; returns its single output. */
-  emit(opType: string, inputs: string[], attrs?: Record<string, number | number[] | { float: number }>): string;
+  emit(opType: string, inputs: string[], attrs?: Record<string, number | number[] | { float: number }>, hint?: string): string;
   /** A value as a float tensor (bool comparison results are cast once). */
   float(value: Lowered): string;
   /** A value as a bool tensor (float: nonzero is true). */
@@ -37,7 +37,13 @@ export interface LoweringContext {
   size(roles: Roles): Lowered;
   /** The class axis index. */
   readonly classAxis: number;
+  /** Softmax / LogSoftmax as ONNX ops ('native') or from ReduceMax, Exp, ReduceSum ('decompose'). */
+  readonly classNormalization: ClassNormalization;
+  /** The shared pieces of softmax and log-softmax of one value (emitted once per value). */
+  classStats(x: Lowered): { shifted: string; exp: string; sum: string };
 }
+
+export type ClassNormalization = 'native' | 'decompose';
 
 type Lowering = (ctx: LoweringContext) => Lowered;
 
@@ -92,6 +98,9 @@ const reduce =
   };
 
 /**
+ * ONNX Runtime's CPU Softmax / LogSoftmax along a non-last axis transposes the tensor there and
+ * back, and along a short last axis pays per-row overhead: with 4 classes the decomposition runs
+ * ~5x faster in NCHW (36 ms vs 7 ms for both on 2^20 floats, measured), so it is the default.
  * softmax along class of a value constant along class (class only by broadcast) is 1/C everywhere
  * and its log is -log C.
  */
@@ -99,7 +108,14 @@ const classNormalize =
   (opType: 'Softmax' | 'LogSoftmax'): Lowering =>
   (ctx) => {
     const x = ctx.args[0]!;
-    if (x.phys.includes('class')) return { name: ctx.emit(opType, [ctx.float(x)], { axis: ctx.classAxis }), phys: x.phys };
+    if (x.phys.includes('class')) {
+      if (ctx.classNormalization === 'native') return { name: ctx.emit(opType, [ctx.float(x)], { axis: ctx.classAxis }), phys: x.phys };
+      // softmax = e / sum_c e and logsoftmax = (x - m) - log sum_c e, with e = exp(x - m), m = max_c x
+      const { shifted, exp, sum } = ctx.classStats(x);
+      return opType === 'Softmax'
+        ? { name: ctx.emit('Div', [exp, sum]), phys: x.phys }
+        : { name: ctx.emit('Sub', [shifted, ctx.emit('Log', [sum], {}, 'logClassSum')]), phys: x.phys };
+    }
     const classes = ctx.size(['class']).name;
     return opType === 'Softmax'
       ? { name: ctx.emit('Reciprocal', [classes]), phys: [] }

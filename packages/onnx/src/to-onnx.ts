@@ -12,7 +12,7 @@ import {
 } from '@losskit/core';
 import { GraphBuilder } from './graph-builder.js';
 import { type Layout, type LayoutName, axesOf, makeLayout, physicalShape } from './layout.js';
-import { LOWERINGS, type Lowered, type LoweringContext } from './lowerings.js';
+import { type ClassNormalization, LOWERINGS, type Lowered, type LoweringContext } from './lowerings.js';
 import { prepareForLowering } from './rewrites.js';
 
 /** The opset every loss graph is emitted at (onnxruntime-node 1.30 runs up to 26). */
@@ -38,6 +38,8 @@ export interface ToOnnxOptions {
   name?: string;
   /** Simplify the loss before lowering (default true; the gradient is always simplified). */
   simplify?: boolean;
+  /** Softmax / LogSoftmax: 'decompose' (default, faster on ORT CPU) or 'native' ONNX ops. */
+  classNormalization?: ClassNormalization;
   /** Apply LOWERING_REWRITES before lowering (default true). */
   rewrite?: boolean;
   /** ai.onnx opset (default LOSS_OPSET). */
@@ -163,10 +165,11 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
   const memo = new Map<Node, Lowered>();
   const sizeMemo = new Map<string, Lowered>();
   const boolMemo = new Map<string, string>();
+  const classStatsMemo = new Map<string, { shifted: string; exp: string; sum: string }>();
   let current: Node = roots[0]!;
 
-  const emit = (opType: string, ins: string[], attrs: Record<string, number | number[] | { float: number }> = {}) =>
-    g.node(opType, ins, attrs, { name: current.op, docString: describeNode(current) })[0]!;
+  const emit = (opType: string, ins: string[], attrs: Record<string, number | number[] | { float: number }> = {}, hint?: string) =>
+    g.node(opType, ins, attrs, { name: hint ?? current.op, docString: describeNode(current) })[0]!;
 
   /** The int64 shape pieces of `roles`' axes taken from leaves (or static sizes). */
   const classFromConst = order.find((n) => n.op === 'const' && typeof n.attrs.value !== 'number');
@@ -249,6 +252,19 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
       },
       size: sizeOf,
       classAxis: layout.axes.class[0]!,
+      classNormalization: options.classNormalization ?? 'decompose',
+      classStats: (x) => {
+        let stats = classStatsMemo.get(x.name);
+        if (!stats) {
+          const axis = g.constant(layout.axes.class, 'int64');
+          const max = emit('ReduceMax', [float(x), axis], { keepdims: 1 }, 'classMax');
+          const shifted = emit('Sub', [float(x), max], {}, 'shifted');
+          const exp = emit('Exp', [shifted], {}, 'shiftedExp');
+          stats = { shifted, exp, sum: emit('ReduceSum', [exp, axis], { keepdims: 1 }, 'classSum') };
+          classStatsMemo.set(x.name, stats);
+        }
+        return stats;
+      },
     };
     const rule = LOWERINGS[node.op] as (ctx: LoweringContext) => Lowered;
     const result = rule(ctx);

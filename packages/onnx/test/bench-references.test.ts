@@ -26,8 +26,9 @@ describe('benchmark baselines', () => {
       expect(compareArrays('grad', grad, reference.values[1]!.data, tol)).toBeUndefined();
     });
 
-    it(`${c.label}: the hand-built ONNX graph matches the reference`, async () => {
-      const session = await InferenceSession.create(c.handBuilt());
+    for (const style of ['tuned', 'native'] as const)
+    it(`${c.label}: the hand-built ONNX graph (${style}) matches the reference`, async () => {
+      const session = await InferenceSession.create(c.handBuilt(style));
       const feeds: Record<string, Tensor> = { pred: new Tensor('float32', data.pred, [N, C, H, W]) };
       if (c.targetInput === 'labels') feeds.labels = new Tensor('float32', data.labels, [N, 1, H, W]);
       else feeds.target = new Tensor('float32', data.target, [N, C, H, W]);
