@@ -11,10 +11,12 @@ interface Term {
 /** A sum as signed terms: a - b*(2*c) + -d  ->  [1·a, -2·b·c, -1·d]. */
 function flattenSum(node: Node, sign: number, out: Term[]): void {
   const [a, b] = node.args;
-  if (node.op === 'add') (flattenSum(a!, sign, out), flattenSum(b!, sign, out));
-  else if (node.op === 'sub') (flattenSum(a!, sign, out), flattenSum(b!, -sign, out));
-  else if (node.op === 'neg') flattenSum(a!, -sign, out);
-  else {
+  if (node.op === 'add' || node.op === 'sub') {
+    flattenSum(a!, sign, out);
+    flattenSum(b!, node.op === 'add' ? sign : -sign, out);
+  } else if (node.op === 'neg') {
+    flattenSum(a!, -sign, out);
+  } else {
     const term: Term = { coef: sign, factors: [] };
     flattenProduct(node, term);
     out.push(term);
@@ -23,10 +25,16 @@ function flattenSum(node: Node, sign: number, out: Term[]): void {
 
 function flattenProduct(node: Node, term: Term): void {
   const c = constValue(node);
-  if (c !== undefined) term.coef *= c;
-  else if (node.op === 'mul') node.args.forEach((a) => flattenProduct(a, term));
-  else if (node.op === 'neg') (term.coef *= -1, flattenProduct(node.args[0]!, term));
-  else term.factors.push(node);
+  if (c !== undefined) {
+    term.coef *= c;
+  } else if (node.op === 'mul') {
+    for (const a of node.args) flattenProduct(a, term);
+  } else if (node.op === 'neg') {
+    term.coef *= -1;
+    flattenProduct(node.args[0]!, term);
+  } else {
+    term.factors.push(node);
+  }
 }
 
 const factorKey = (t: Term): string =>
