@@ -48,5 +48,16 @@ describe('seed analysis (Fig. 9)', () => {
     const rows = a.figures[0]!.rows;
     expect(new Set(rows.map((r) => r.metric))).toEqual(new Set(['loss', 'macro.iou']));
     expect(rows).toHaveLength(3 * 2);
+    // the epoch curves: experiment 1's loss at epoch 1 is the mean of its three seeds' first epochs
+    const curves = a.figures[1]!.rows;
+    const firstEpoch = readFileSync(FIXTURE, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { experiment: string; epoch: number; loss: number })
+      .filter((r) => r.experiment === 'experiment1' && r.epoch === 1)
+      .map((r) => r.loss);
+    const point = curves.find((r) => r.experiment === 'experiment1' && r.metric === 'loss' && r.epoch === 1)!;
+    expect(point.mean).toBeCloseTo(firstEpoch.reduce((s, v) => s + v, 0) / 3, 14);
+    expect(curves).toHaveLength(3 * 2 * 2);
   });
 });

@@ -88,6 +88,28 @@ export function summarizeSeeds(lines: readonly ResultLine[]): SeedSummary[] {
   });
 }
 
+/** Mean over seeds of each metric at every epoch, per experiment and group (Fig. 9's curves). */
+export function epochMeans(lines: readonly ResultLine[]): { experiment: string; group: string; metric: string; epoch: number; mean: number; seeds: number }[] {
+  const buckets = new Map<string, { experiment: string; group: string; metric: string; epoch: number; values: number[] }>();
+  for (const l of lines) {
+    const group = [l.run.model, l.run.dataset, l.run.backend].filter((s) => s !== '-').join(' · ') || 'all runs';
+    for (const [metric, v] of Object.entries(l.metrics)) {
+      const key = [l.run.experiment, group, metric, l.run.epoch].join('|');
+      const b = buckets.get(key) ?? { experiment: l.run.experiment, group, metric, epoch: l.run.epoch, values: [] };
+      b.values.push(v);
+      buckets.set(key, b);
+    }
+  }
+  return [...buckets.values()].map((b) => ({
+    experiment: b.experiment,
+    group: b.group,
+    metric: b.metric,
+    epoch: b.epoch,
+    mean: b.values.reduce((s, v) => s + v, 0) / b.values.length,
+    seeds: b.values.length,
+  }));
+}
+
 /** The metrics of Fig. 9 (loss, IoU) under the names seg-bench writes, first match wins. */
 const FIGURE_METRICS = [['loss'], ['macro.iou', 'iou', 'micro.iou']];
 
@@ -163,6 +185,34 @@ export function seedAnalysis(resultsPath?: string): Analysis {
     }),
     rows,
   };
+  const curveRows = epochMeans(lines)
+    .filter((r) => shown.includes(r.metric))
+    .sort((a, b) => experimentOrder(a.experiment, b.experiment) || a.epoch - b.epoch);
+  const curves: Figure = {
+    name: 'epoch-curves',
+    title: 'Fig. 9: mean over seeds at every epoch',
+    caption: 'Each line is one experiment: the metric after each epoch, averaged over the seeds that reached it.',
+    spec: vegaLite({
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      data: { values: curveRows },
+      facet: {
+        row: { field: 'metric', type: 'nominal', title: null, sort: shown },
+        column: { field: 'group', type: 'nominal', title: null },
+      },
+      spec: {
+        width: 320,
+        height: 160,
+        mark: { type: 'line', point: { size: 12 } },
+        encoding: {
+          x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } },
+          y: { field: 'mean', type: 'quantitative', title: 'mean over seeds', scale: { zero: false } },
+          color: { field: 'experiment', type: 'nominal', sort: experiments, scale: { scheme: 'category20' } },
+        },
+      },
+      resolve: { scale: { y: 'independent' } },
+    }),
+    rows: curveRows,
+  };
   const metrics = [...available].sort();
   const groups = [...new Set(summaries.map((s) => s.group))];
   const byKey = new Map(summaries.map((s) => [[s.experiment, s.group, s.metric].join('|'), s]));
@@ -180,7 +230,7 @@ export function seedAnalysis(resultsPath?: string): Analysis {
     id: 'seeds',
     title,
     summary: about,
-    figures: [figure],
+    figures: [figure, curves],
     tables: [{ title: 'mean ± std (number of seeds), last epoch', columns: ['experiment', 'group', ...metrics], rows: tableRows }],
     data: summaries,
   };
