@@ -6,6 +6,7 @@ export {
   checkCase,
   conformanceCases,
   conformanceSuite,
+  referenceGradients,
 } from './conformance.js';
 export { finiteDifference } from './finite-difference.js';
 export { forEachPosition, makeInputs, shapeOf } from './make-inputs.js';

@@ -1,4 +1,5 @@
-import { type Node, type RoleSizes, type Tensor, type TensorValue, evaluate, gradient, leaves, lowerState } from '@losskit/core';
+import { type Node, type RoleSizes, type Tensor, type TensorValue, evaluate, leaves, lowerState } from '@losskit/core';
+import { referenceGradients } from './conformance.js';
 import type { BackendUnderTest, InputData } from './types.js';
 
 /** The size of each role, read from the shapes of the inputs that span it (1 where none does). */
@@ -39,7 +40,7 @@ export const referenceBackend: BackendUnderTest = {
   name: 'core reference (float32-rounded)',
   async run(expr, env, wrt) {
     const inputNodes = leaves([expr], 'input');
-    const grads = wrt.length > 0 ? gradient(expr, wrt.map((name) => inputNodes.get(name)!)) : [];
+    const grads = referenceGradients(expr, wrt.map((name) => inputNodes.get(name)!));
     const state = stateValues(expr, roleSizes(expr, env.inputs), env.state);
     const result = evaluate([expr, ...grads], { inputs: env.inputs, params: env.params, state });
     const f32 = (t: Tensor) => Float64Array.from(Float32Array.from(t.data));
