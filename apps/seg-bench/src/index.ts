@@ -1,0 +1,15 @@
+export { type Command, PAPER_SEEDS, PRESETS, type RunCommand, USAGE, UsageError, parseCommandLine, parseIdList } from './args.js';
+export { onnxBackend } from './backends/onnx-backend.js';
+export type { BackendName, ModelKind, SessionSpec, TrainingBackend, TrainingSession } from './backends/training-backend.js';
+export { main } from './cli.js';
+export { ATR_CLASSES, loadAtr } from './datasets/atr.js';
+export { type Batch, IGNORE_LABEL, type Sample, type SegmentationDataset, makeBatch } from './datasets/dataset.js';
+export { DATASETS, type DatasetName, loadDataset } from './datasets/registry.js';
+export { SYNTHETIC_CLASSES, loadSynthetic, renderScene } from './datasets/synthetic.js';
+export { VOC_CLASSES, loadVoc } from './datasets/voc.js';
+export { buildLoss, formulaLoss, paperLoss } from './losses.js';
+export { ResultsFile, readResults } from './results/results-file.js';
+export { planRuns, runBenchmark } from './run/benchmark.js';
+export { type ResultRow, type RunSettings, type RunSpec, rowKey } from './run/run-spec.js';
+export { trainRun } from './run/train-run.js';
+export { RENDERERS, epochCurves, summarize } from './summary.js';

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { TrainingBackend } from '../backends/training-backend.js';
+import { loadSynthetic } from '../datasets/synthetic.js';
+import { paperLoss } from '../losses.js';
+import type { ResultRow, RunSettings } from './run-spec.js';
+import { trainRun } from './train-run.js';
+
+const dataset = loadSynthetic({ imageSize: 16, trainImages: 8, valImages: 4 });
+
+async function train(backend: TrainingBackend, seed: number): Promise<Omit<ResultRow, 'trainSeconds' | 'trainImagesPerSecond'>[]> {
+  const settings: RunSettings = {
+    backend: backend.name,
+    dataset: 'synthetic',
+    skipBad: false,
+    dataSeed: 0,
+    trainImages: 8,
+    valImages: 4,
+    imageSize: 16,
+    epochs: 2,
+    batchSize: 4,
+    width: 4,
+    depth: 2,
+    learningRate: 3e-3,
+    threads: 1,
+  };
+  const rows: ResultRow[] = [];
+  // experiment 11 carries EMA state between steps
+  const loss = paperLoss(11, { numClasses: 5, ema: 'stateful' });
+  await trainRun({ experiment: '11', loss: { kind: 'paper', id: 11 }, model: 'unet', seed, settings }, loss, dataset, backend, {
+    onRow: (row) => rows.push(row),
+  });
+  return rows.map(({ trainSeconds, trainImagesPerSecond, ...scores }) => scores);
+}
+
+const backends: Record<string, () => Promise<TrainingBackend>> = {
+  onnx: async () => (await import('../backends/onnx-backend.js')).onnxBackend,
+  tfjs: async () => (await import('../backends/tfjs-backend.js')).tfjsBackend,
+};
+
+describe.each(Object.keys(backends))('%s training run', (name) => {
+  it('is deterministic per seed and differs between seeds', async () => {
+    const backend = await backends[name]!();
+    const first = await train(backend, 250);
+    expect(first.map((r) => r.epoch)).toEqual([1, 2]);
+    expect(await train(backend, 250)).toEqual(first);
+    expect(await train(backend, 1)).not.toEqual(first);
+  }, 60_000);
+});
