@@ -47,3 +47,4 @@ export {
   buildGradientGraph,
   buildTrainingStep,
 } from './training-step.js';
+export { shapesBatch } from './testing/shapes.js';
