@@ -104,7 +104,7 @@ describe('compile', () => {
     expect(grad.shape).toEqual(yPred.shape);
   });
 
-  it('leaks no tensors over 1000 value+gradient calls (fused and through tf.grads)', () => {
+  it('leaks no tensors over 1000 value+gradient calls (fused and through tf.grads)', { timeout: 60_000 }, () => {
     const loss = experiment(22).build({ ema: 'stateful' });
     const compiled = compile(loss);
     const d = makeInputs(loss, { batch: 1, class: 3, spatial: [2, 2] }, 2);

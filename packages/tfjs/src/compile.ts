@@ -90,9 +90,16 @@ interface Plan {
   readonly extra: number;
 }
 
-function plan(value: Node, extra: readonly Node[]): Plan {
-  const { roots, slots } = lowerState([value, ...extra]);
-  return { program: new Program([...roots, ...slots.map((s) => s.next)]), slots, extra: extra.length };
+/**
+ * The expression with its ema terms lowered to state leaves, plus `extra(loweredValue)` (the
+ * gradients). Differentiating the lowered graph treats the state read as a constant, which is the
+ * ema rule d ema/dx = (1-d)/(1-d^t'); and no ema node survives into the gradient, where a
+ * simplified copy of its argument would look like a second term on the same slot.
+ */
+function plan(value: Node, extra: (lowered: Node) => readonly Node[] = () => []): Plan {
+  const { roots, slots } = lowerState([value]);
+  const more = extra(roots[0]!);
+  return { program: new Program([roots[0]!, ...more, ...slots.map((s) => s.next)]), slots, extra: more.length };
 }
 
 /**
@@ -124,7 +131,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     if (v === undefined) throw new InputError(`parameter '${name}' has no default: pass it in options.params`);
     paramVars.set(name, tf.variable(tf.scalar(v), false));
   }
-  const valuePlan = plan(expr, []);
+  const valuePlan = plan(expr);
   const stateVars = new Map<string, tf.Variable>();
   const scalars = new Map<number, tf.Tensor>();
   const vectors = new Map<string, tf.Tensor>();
@@ -135,7 +142,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     const key = wrt.join('\0');
     let p = fusedPlans.get(key);
     if (!p) {
-      p = plan(expr, gradient(expr, wrt.map((n) => inputLeaves.get(n)!)));
+      p = plan(expr, (lowered) => gradient(lowered, wrt.map((n) => inputLeaves.get(n)!)));
       fusedPlans.set(key, p);
     }
     return p;
@@ -145,8 +152,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     const key = wrt.join('\0');
     let p = vjpPlans.get(key);
     if (!p) {
-      const weighted = sum(mul(expr, input(UPSTREAM, expr.roles)));
-      p = plan(expr, gradient(weighted, wrt.map((n) => inputLeaves.get(n)!)));
+      p = plan(expr, (lowered) => gradient(sum(mul(lowered, input(UPSTREAM, expr.roles))), wrt.map((n) => inputLeaves.get(n)!)));
       vjpPlans.set(key, p);
     }
     return p;

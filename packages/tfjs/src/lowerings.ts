@@ -45,11 +45,34 @@ function trimLeadingOnes(t: tf.Tensor, other: tf.Tensor): tf.Tensor {
   while (k < t.rank && t.shape[k] === 1) k++;
   return k === 0 ? t : tf.reshape(t, t.shape.slice(k));
 }
+/**
+ * The tfjs cpu backend broadcasts with per-element index arithmetic (several times slower than its
+ * same-shape loop). A per-pixel operand [N,H,W,1] against a full [N,H,W,C] (NHWC: every softmax
+ * normalization and its gradient) is expanded first as an outer product [P,1] x [1,C] (MatMul runs
+ * a tight loop), then the op takes the same-shape path. Other backends broadcast natively.
+ */
+function expandPerPixel(t: tf.Tensor, other: tf.Tensor, ctx: LoweringContext): tf.Tensor {
+  const last = t.rank - 1;
+  if (
+    ctx.axes.layout !== 'NHWC' ||
+    tf.getBackend() !== 'cpu' ||
+    t.rank < 2 ||
+    other.rank !== t.rank ||
+    t.shape[last] !== 1 ||
+    other.shape[last] === 1 ||
+    t.shape.some((n, i) => i !== last && n !== other.shape[i])
+  )
+    return t;
+  const classes = other.shape[last]!;
+  const ones = tf.reshape(ctx.classVector(new Array<number>(classes).fill(1)), [1, classes]);
+  return tf.reshape(tf.matMul(tf.reshape(t, [-1, 1]), ones), other.shape);
+}
+
 const binary =
   (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): Lowering =>
   (n, c) => {
-    const a = arg(n, c, 0);
-    const b = arg(n, c, 1);
+    const a = expandPerPixel(arg(n, c, 0), arg(n, c, 1), c);
+    const b = expandPerPixel(arg(n, c, 1), a, c);
     return f(trimLeadingOnes(a, b), trimLeadingOnes(b, a));
   };
 /** Comparisons give 1/0 (the condition, see `CONDITIONS`, cast to float). */
@@ -84,10 +107,15 @@ function alongClass(x: tf.Tensor, ctx: LoweringContext): tf.Tensor {
   return tf.broadcastTo(x.rank === 0 ? tf.reshape(x, new Array<number>(ctx.axes.rank).fill(1)) : x, full);
 }
 
-/** log softmax = x - logsumexp(x) along class; tfjs's own softmax ops only take the last axis. */
+/**
+ * log softmax along class: s - log(sum(exp(s))) with s = x - max(x), so exp never overflows
+ * (tfjs's own softmax ops only take the last axis).
+ */
 const logSoftmax: Lowering = (node, ctx) => {
   const x = alongClass(arg(node, ctx), ctx);
-  return tf.sub(x, tf.logSumExp(x, roleAxes(ctx.axes, 'class'), true));
+  const axis = roleAxes(ctx.axes, 'class');
+  const shifted = tf.sub(x, expandPerPixel(tf.max(x, axis, true), x, ctx));
+  return tf.sub(shifted, expandPerPixel(tf.log(tf.sum(tf.exp(shifted), axis, true)), shifted, ctx));
 };
 
 /**

@@ -17,7 +17,7 @@ function dataset(n: number) {
   });
 }
 
-it('trains a small conv net with a compiled hybrid loss (paper experiment 22) and the loss decreases', async () => {
+it('trains a small conv net with a compiled hybrid loss (paper experiment 22) and the loss decreases', { timeout: 60_000 }, async () => {
   const loss = compile(paperExperiments.find((e) => e.id === 22)!.build({ ema: 'stateful' }));
   const model = tf.sequential({
     layers: [
