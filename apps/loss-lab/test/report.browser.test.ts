@@ -128,7 +128,7 @@ describe('the report in headless Chromium', { timeout: 60_000 }, () => {
   });
 
   it('draws the seed analysis from the results file', async () => {
-    expect(await page.locator('#seeds figure.figure img').count()).toBe(1);
+    expect(await page.locator('#seeds figure.figure img').count()).toBe(2); // bars and epoch curves
     expect(await page.locator('#no-results').count()).toBe(0);
   });
 });
