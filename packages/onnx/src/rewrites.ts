@@ -83,7 +83,7 @@ const reduceRewrite =
       const all = unionRoles(roles, x.attrs.roles!);
       // sum(sum(y, R1), R2) = sum(y, R1+R2); mean(mean(y, R1), R2) = mean(y, R1+R2)
       if (x.op === op) return reduce(op, inner, all);
-      // mean(sum(y, R1), R2) = sum(y, R1+R2) / size(R2)
+      // mean(sum(y, R1), R2) = sum(y, R1+R2) / size(R2): the gradient of the mean needs size(R2) anyway
       if (op === 'mean') return div(reduce('sum', inner, all), size(roles));
     }
     return undefined;

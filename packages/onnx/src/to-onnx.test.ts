@@ -74,7 +74,8 @@ describe('toOnnx', () => {
     expect(proto.graph?.node?.every((n) => (n.docString ?? '').length > 0 && (n.name ?? '').length > 0)).toBe(true);
     const pred = model.inputs.find((i) => i.name === 'pred')!;
     const labels = model.inputs.find((i) => i.name === 'labels')!;
-    expect(pred.shape).toEqual(['N', 'C', 'H', 'W']);
+    // the per-class label constant fixes the class count
+    expect(pred.shape).toEqual(['N', 3, 'H', 'W']);
     expect(labels.shape).toEqual(['N', 1, 'H', 'W']);
   });
 
@@ -147,7 +148,7 @@ describe('toOnnx', () => {
     const inputs = makeInputs(loss, sizes, 7);
     const nchw = toOnnx(loss, { gradients: ['pred'] });
     const nhwc = toOnnx(loss, { gradients: ['pred'], layout: 'NHWC' });
-    expect(nhwc.inputs.find((i) => i.name === 'pred')!.shape).toEqual(['N', 'H', 'W', 'C']);
+    expect(nhwc.inputs.find((i) => i.name === 'pred')!.shape).toEqual(['N', 'H', 'W', 3]);
     expect(nhwc.text).toContain('ReduceMax(pred, c_int64_3)');
     const [N, C, H, W] = [2, 3, 2, 3];
     const toNhwc = (data: Float64Array) => {

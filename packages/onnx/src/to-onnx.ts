@@ -4,6 +4,7 @@ import {
   type Roles,
   formatRoles,
   gradient,
+  includesRoles,
   lowerState,
   print,
   sameRoles,
@@ -140,12 +141,18 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
   const roots = options.rewrite === false ? original : prepareForLowering(original);
   const rootOf = (i: number) => roots[i]!;
   const order = topoSort(roots);
+  // a per-class constant of length > 1 fixes the class count (any other count fails to broadcast),
+  // so it becomes the class dimension of every input
+  const classFromConst = order.find(
+    (n) => n.op === 'const' && typeof n.attrs.value !== 'number' && (n.attrs.value as readonly number[]).length > 1,
+  );
+  const classCount = sizes.class ?? (classFromConst ? (classFromConst.attrs.value as readonly number[]).length : undefined);
 
   // graph inputs, declared up front in a stable order: inputs, params, state
   const inputs: GraphInputInfo[] = [];
   const leafValues = new Map<Node, Lowered>();
   const dimOf = (role: Role, i: number): number | string =>
-    (role === 'spatial' ? sizes.spatial?.[i] : sizes[role]) ?? layout.dimNames[role][i]!;
+    (role === 'spatial' ? sizes.spatial?.[i] : role === 'class' ? classCount : sizes[role]) ?? layout.dimNames[role][i]!;
   const declare = (leaf: Node, kind: GraphInputKind, graphName: string, extra: { default?: number } = {}) => {
     const shape = physicalShape(layout, leaf.roles, dimOf);
     g.input(graphName, 'float', shape);
@@ -172,12 +179,9 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
     g.node(opType, ins, attrs, { name: hint ?? current.op, docString: describeNode(current) })[0]!;
 
   /** The int64 shape pieces of `roles`' axes taken from leaves (or static sizes). */
-  const classFromConst = order.find((n) => n.op === 'const' && typeof n.attrs.value !== 'number');
   const staticSize = (role: Role): number | undefined => {
     if (role === 'spatial') return sizes.spatial?.reduce((a, b) => a * b, 1);
-    if (role === 'class' && sizes.class === undefined && classFromConst && !spatialLeaves.some((l) => l.roles.includes('class')))
-      return (classFromConst.attrs.value as readonly number[]).length;
-    return sizes[role];
+    return role === 'class' ? classCount : sizes[role];
   };
   const sizeOf = (roles: Roles): Lowered => {
     const key = roles.join('+');
@@ -190,9 +194,19 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
     if (dynamic.length === 0) result = { name: g.constant(staticProduct), phys: [] };
     else {
       const exact = spatialLeaves.find((l) => sameRoles(l.roles, dynamic));
+      const spanning = spatialLeaves.find((l) => includesRoles(l.roles, dynamic));
       let count: string;
       if (exact) count = emit('Size', [leafValues.get(exact)!.name]);
-      else {
+      else if (spanning) {
+        // one leaf spans them all: a slice of its shape (contiguous axes) or a gather of it
+        const axes = axesOf(layout, dynamic);
+        const leaf = leafValues.get(spanning)!.name;
+        const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1);
+        const dims = contiguous
+          ? emit('Shape', [leaf], { start: axes[0]!, end: axes[axes.length - 1]! + 1 })
+          : emit('Gather', [emit('Shape', [leaf]), g.constant(axes, 'int64')], { axis: 0 });
+        count = emit('ReduceProd', [dims], { keepdims: 0 });
+      } else {
         const pieces = dynamic.map((role) => {
           const leaf = spatialLeaves.find((l) => l.roles.includes(role));
           // a role no leaf spans has size 1 (the reference's default)
@@ -200,8 +214,7 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
           const axes = layout.axes[role];
           return emit('Shape', [leafValues.get(leaf)!.name], { start: axes[0]!, end: axes[axes.length - 1]! + 1 });
         });
-        const dims = pieces.length === 1 ? pieces[0]! : emit('Concat', pieces, { axis: 0 });
-        count = emit('ReduceProd', [dims], { keepdims: 0 });
+        count = emit('ReduceProd', [pieces.length === 1 ? pieces[0]! : emit('Concat', pieces, { axis: 0 })], { keepdims: 0 });
       }
       let value = emit('Cast', [count], { to: 1 });
       if (staticProduct !== 1) value = emit('Mul', [value, g.constant(staticProduct)]);
@@ -282,7 +295,7 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
     const dims = Array.from({ length: layout.rank }, (_, axis) => {
       const role = (Object.keys(layout.axes) as Role[]).find((r) => layout.axes[r].includes(axis))!;
       if (!roles.includes(role)) return g.constant([1], 'int64');
-      const known = role === 'spatial' ? sizes.spatial?.[layout.axes.spatial.indexOf(axis)] : sizes[role];
+      const known = role === 'spatial' ? sizes.spatial?.[layout.axes.spatial.indexOf(axis)] : role === 'class' ? classCount : sizes[role];
       if (known !== undefined) return g.constant([known], 'int64');
       const leaf = spatialLeaves.find((l) => l.roles.includes(role));
       return leaf ? emit('Shape', [leafValues.get(leaf)!.name], { start: axis, end: axis + 1 }) : g.constant([1], 'int64');
