@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type ModelConfig, Trainer, createModel } from '../src/index.js';
 import { crossEntropy } from '../src/testing/losses.js';
-import { shapesBatch } from '../src/testing/shapes.js';
+import { shapesBatch } from '../src/synthetic-shapes.js';
 
 const MODELS: Record<string, ModelConfig> = {
   'U-Net (depth 3, width 16)': { kind: 'unet', numClasses: 3, depth: 3, baseWidth: 16 },

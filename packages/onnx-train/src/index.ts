@@ -47,4 +47,4 @@ export {
   buildGradientGraph,
   buildTrainingStep,
 } from './training-step.js';
-export { shapesBatch } from './testing/shapes.js';
+export { shapesBatch } from './synthetic-shapes.js';

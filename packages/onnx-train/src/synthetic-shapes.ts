@@ -1,5 +1,5 @@
-import type { Batch } from '../batch.js';
-import { Prng } from '../prng.js';
+import type { Batch } from './batch.js';
+import { Prng } from './prng.js';
 
 /**
  * A synthetic segmentation task: noisy images of a few random filled circles (class 1) and

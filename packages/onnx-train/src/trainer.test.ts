@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointError } from './checkpoint.js';
 import { meanIoU } from './metrics.js';
 import { crossEntropy } from './testing/losses.js';
-import { shapesBatch } from './testing/shapes.js';
+import { shapesBatch } from './synthetic-shapes.js';
 import { Trainer } from './trainer.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'onnx-train-'));
@@ -124,5 +124,21 @@ describe('Trainer', () => {
     const batch = shapesBatch(1, 8, 0);
     await expect(t.step({ ...batch, shape: [1, 1, 8, 8] })).rejects.toThrow(/1 image channels, the model expects 3/);
     await expect(t.step({ ...batch, labels: (batch.labels as Int32Array).slice(1) })).rejects.toThrow(/labels has 63 values/);
+  });
+});
+
+describe('execution providers', () => {
+  it('falls back along the preference list and says why', async () => {
+    const t = new Trainer({
+      model: { kind: 'unet', numClasses: 2, depth: 1, baseWidth: 2 },
+      loss: crossEntropy(),
+      providers: ['cuda', 'webgpu', 'cpu'],
+    });
+    await t.evaluate(shapesBatch(1, 8, 0));
+    // this machine has no CUDA provider library and no WebGPU; where it does, that provider is used
+    expect(['cuda', 'webgpu', 'cpu']).toContain(t.provider);
+    if (t.provider === 'cpu') expect(t.providerLog.map((line) => line.split(' ')[0])).toEqual(['cuda', 'webgpu']);
+    expect(t.providerLog.every((line) => / skipped: /.test(line))).toBe(true);
+    await t.release();
   });
 });

@@ -5,7 +5,7 @@ import { type Model, type ModelConfig, createModel, parameterCount } from './mod
 import { numel } from './tape.js';
 import { type TrainingLoss, buildEvalGraph, buildGradientGraph, buildTrainingStep } from './training-step.js';
 import { crossEntropy, softDice } from './testing/losses.js';
-import { shapesBatch } from './testing/shapes.js';
+import { shapesBatch } from './synthetic-shapes.js';
 import { add, mul } from '@losskit/core';
 
 const float = (data: Float32Array, shape: readonly number[]) => new ort.Tensor('float32', data, [...shape]);

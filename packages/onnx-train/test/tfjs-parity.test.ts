@@ -6,7 +6,7 @@ import { initialValues } from '../src/init.js';
 import { createModel } from '../src/model.js';
 import { numel } from '../src/tape.js';
 import { crossEntropy } from '../src/testing/losses.js';
-import { shapesBatch } from '../src/testing/shapes.js';
+import { shapesBatch } from '../src/synthetic-shapes.js';
 import { Trainer } from '../src/trainer.js';
 import { buildGradientGraph } from '../src/training-step.js';
 import { buildTfjsModel, setTfjsWeights, tfjsGradientsByParameter, toNhwc } from './tfjs-models.js';
