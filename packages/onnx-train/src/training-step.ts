@@ -1,7 +1,7 @@
 import type { Node } from '@losskit/core';
 import { GraphBuilder, type LossLike } from '@losskit/onnx';
 import { backward } from './backward.js';
-import { softmax } from './layers/activation.js';
+import { sigmoid, softmax } from './layers/activation.js';
 import { type LossFeeds, embedLoss } from './loss-graph.js';
 import { type Model, buildNet } from './model.js';
 import { type DropoutSpec, bufferInput, dropoutInput, inputSources } from './net.js';
@@ -110,7 +110,10 @@ function forwardBackward(model: Model, loss: TrainingLoss, shape: StepShape, opt
   const labels = tape.input('labels', [shape.batch, shape.height, shape.width], 'int32');
   const { net, logits } = buildNet(model, tape, 'train', inputSources(tape), images);
   const { target, labelsFloat, mask, confusion } = labelValues(tape, labels, logits, model.numClasses);
-  const pred = lossExpects(loss, 'pred') === 'probability' ? softmax(net, 'pred.softmax', logits) : logits;
+  // a loss over probabilities gets softmax of the logits, or sigmoid when its target is per-class binary (multilabel)
+  const probabilities = lossExpects(loss, 'pred') === 'probability';
+  const multilabel = lossExpects(loss, 'target') === 'binary';
+  const pred = !probabilities ? logits : multilabel ? sigmoid(net, 'pred.sigmoid', logits) : softmax(net, 'pred.softmax', logits);
   const feeds: LossFeeds = { pred, target, labels: labelsFloat, mask };
   const lossLike: LossLike = 'expr' in loss ? loss : { expr: loss };
   const embedded = embedLoss(
