@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { importSpecifiers, packageOf } from './dist-imports.js';
-import { readmeExamples } from './readme-examples.js';
+import { guideExamples, readmeExamples } from './markdown-examples.js';
 
 const readme = [
   '# @scope/pkg', // 1
@@ -44,6 +44,11 @@ describe('readmeExamples', () => {
 
   it('finds nothing in a README without an example of the package', () => {
     expect(readmeExamples(readme, '@scope/absent')).toEqual([]);
+  });
+
+  it('takes every block of a guide that imports a @losskit package', () => {
+    const guide = "```ts\nimport { a } from '@losskit/core';\nimport * as tf from '@tensorflow/tfjs';\n```\n\n```ts\nimport x from 'y';\n```\n";
+    expect(guideExamples(guide).map((e) => [e.line, e.imports])).toEqual([[1, ['@losskit/core', '@tensorflow/tfjs']]]);
   });
 });
 

@@ -4,11 +4,13 @@
  * npm install of all tarballs into a project outside the workspace -> type-check and run every
  * README example there. Prints a table and exits non-zero on any failure.
  *
+ * The guides' examples (docs/guides/*.md) run there too: they are what users copy.
+ *
  *   pnpm release:check [--keep] [--skip-build]
  *     --keep        keep the scratch folder (printed) for a look around
  *     --skip-build  use the dist/ folders as they are
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { type ChangesetConfig, changesetProblems } from './changeset-config.js';
 import { type PackedPackage, type Problem, checkManifest, privacyProblems } from './manifest-rules.js';
 import { type LintResult, attwTarball, publintTarball } from './package-linters.js';
-import { type ReadmeExample, readmeExamples } from './readme-examples.js';
+import { type CodeExample, guideExamples, readmeExamples } from './markdown-examples.js';
 import { formatBytes, renderTable } from './report-table.js';
 import { inPool, runCommand } from './run-command.js';
 import { installScratchProject, installedVersion, registryCopies, writeScratchProject } from './scratch-project.js';
@@ -31,7 +33,23 @@ const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(
 const step = (message: string): void => console.log(`[${elapsed()}] ${message}`);
 const tail = (text: string, lines = 25): string => text.trim().split('\n').slice(-lines).join('\n');
 
-interface PackageReport {
+interface ExampleRun {
+  readonly example: CodeExample;
+  /** Where it is written in the scratch project. */
+  readonly file: string;
+  ok?: boolean;
+  seconds?: number;
+}
+
+/** A README or a guide: its examples and what went wrong with them. */
+interface ExampleSource {
+  /** `README.md` (of a package), `docs/guides/tfjs.md`. */
+  readonly label: string;
+  examples: ExampleRun[];
+  readonly failures: string[];
+}
+
+interface PackageReport extends ExampleSource {
   readonly pkg: WorkspacePackage;
   built: boolean;
   tarball?: string;
@@ -41,13 +59,30 @@ interface PackageReport {
   manifest?: Problem[];
   publint?: LintResult & { suggestions: readonly string[] };
   attw?: LintResult;
-  examples: { example: ReadmeExample; file: string; ok?: boolean; seconds?: number; output?: string }[];
-  failures: string[];
 }
 
 const packages = workspacePackages(root);
 const publishable = packages.filter(isPublishable);
-const reports: PackageReport[] = publishable.map((pkg) => ({ pkg, built: true, examples: [], failures: [] }));
+const reports: PackageReport[] = publishable.map((pkg) => ({
+  pkg,
+  label: 'README.md',
+  built: true,
+  examples: [],
+  failures: [],
+}));
+const guidesDir = join(root, 'docs', 'guides');
+const guides: ExampleSource[] = readdirSync(guidesDir)
+  .filter((f) => f.endsWith('.md'))
+  .sort()
+  .map((f) => ({
+    label: `docs/guides/${f}`,
+    examples: guideExamples(readFileSync(join(guidesDir, f), 'utf8')).map((example) => ({
+      example,
+      file: `examples/guide-${f.replace(/\.md$/, '')}-line-${example.line}.ts`,
+    })),
+    failures: [],
+  }));
+for (const g of guides) if (g.examples.length === 0) g.failures.push('no runnable example (a ```ts block importing @losskit)');
 const globalFailures: string[] = [];
 const notes: string[] = [];
 
@@ -121,64 +156,65 @@ await inPool([...packed], 2, async ([report, pack]) => {
   for (const p of report.attw.problems) report.failures.push(`attw: ${p}`);
 });
 
-// 4. install the tarballs the way a user would, then type-check and run each README example
+// 4. install the tarballs the way a user would, then type-check and run the README and guide examples
 const project = join(scratch, 'project');
 const withTarball = reports.filter((r) => r.tarball);
-const lookIn = [...publishable.map((p) => p.dir), root];
+const sources: ExampleSource[] = [...withTarball, ...guides];
+const packedNames = new Set(withTarball.map((r) => r.pkg.manifest.name));
+const lookIn = [...publishable.map((p) => p.dir), join(import.meta.dirname, '..'), root];
 const needed = new Set(['@types/node']);
 for (const r of withTarball) {
   const { peerDependencies = {}, peerDependenciesMeta = {} } = packed.get(r)!.packed;
   for (const name of Object.keys(peerDependencies)) if (peerDependenciesMeta[name]?.optional !== true) needed.add(name);
-  for (const { example } of r.examples) for (const name of example.imports) if (!name.startsWith('@losskit/')) needed.add(name);
 }
+for (const s of sources)
+  for (const { example } of s.examples) {
+    for (const name of example.imports) if (!name.startsWith('@losskit/')) needed.add(name);
+    for (const name of example.imports.filter((n) => n.startsWith('@losskit/') && !packedNames.has(n)))
+      s.failures.push(`${s.label} line ${example.line} imports ${name}, which is not published or failed to pack`);
+  }
 const registry: Record<string, string> = {};
 for (const name of [...needed].sort()) {
   const version = installedVersion(name, lookIn);
   if (version) registry[name] = version;
   else globalFailures.push(`an example or peer needs ${name}, which no publishable package has installed (add it as a devDependency)`);
 }
-for (const r of withTarball)
-  for (const { example } of r.examples)
-    for (const name of example.imports.filter((n) => n.startsWith('@losskit/') && !publishable.some((p) => p.manifest.name === n)))
-      r.failures.push(`README example (line ${example.line}) imports ${name}, which is not published`);
 
 const tarballs = new Map(withTarball.map((r) => [r.pkg.manifest.name, r.tarball!]));
 await writeScratchProject({ dir: project, tarballs, registry });
-for (const r of withTarball) for (const e of r.examples) await writeFile(join(project, e.file), e.example.code);
+for (const s of sources) for (const e of s.examples) await writeFile(join(project, e.file), e.example.code);
 step(`npm install in ${project} (${tarballs.size} tarballs; ${Object.keys(registry).join(', ')} from the registry)`);
 const install = await installScratchProject(project);
 if (install.code !== 0) globalFailures.push(`npm install of the tarballs failed:\n${tail(install.output)}`);
 else {
   for (const copy of registryCopies(project)) globalFailures.push(`a @losskit package came from the registry, not a tarball: ${copy}`);
-  const examples = withTarball.flatMap((r) => r.examples);
+  const examples = sources.flatMap((s) => s.examples);
   if (examples.length > 0) {
-    step(`type-checking ${examples.length} README example(s) against the packed types (NodeNext, strict)`);
+    step(`type-checking ${examples.length} example(s) against the packed types (NodeNext, strict)`);
     const tsc = require.resolve('typescript/bin/tsc');
     const check = await runCommand(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, timeoutSeconds: 180 });
     if (check.code !== 0) {
-      for (const r of withTarball)
-        for (const e of r.examples) {
+      for (const s of sources)
+        for (const e of s.examples) {
           const errors = check.output.split('\n').filter((l) => l.startsWith(e.file));
           if (errors.length) {
             e.ok = false;
-            r.failures.push(`README example (line ${e.example.line}) does not type-check:\n${errors.join('\n')}`);
+            s.failures.push(`${s.label} line ${e.example.line} does not type-check:\n${errors.join('\n')}`);
           }
         }
-      if (withTarball.every((r) => r.examples.every((e) => e.ok !== false)))
-        globalFailures.push(`type-check of the examples failed:\n${tail(check.output)}`);
+      if (examples.every((e) => e.ok !== false)) globalFailures.push(`type-check of the examples failed:\n${tail(check.output)}`);
     }
   }
   const tsx = require.resolve('tsx/cli');
-  for (const r of withTarball)
-    for (const e of r.examples) {
+  for (const s of sources)
+    for (const e of s.examples) {
       step(`running ${e.file}`);
       const run = await runCommand(process.execPath, [tsx, e.file], { cwd: project, timeoutSeconds: 180 });
       e.seconds = run.seconds;
-      e.output = run.output;
       if (run.code !== 0) {
         e.ok = false;
         const why = run.timedOut ? 'timed out after 180 s' : `exited ${run.code}`;
-        r.failures.push(`README example (line ${e.example.line}) ${why}:\n${tail(run.output)}`);
+        s.failures.push(`${s.label} line ${e.example.line} ${why}:\n${tail(run.output)}`);
       } else e.ok ??= true;
     }
 }
@@ -186,11 +222,17 @@ else {
 // 5. report
 const mark = (ok: boolean | undefined): string => (ok === undefined ? '-' : ok ? 'ok' : 'FAIL');
 const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+const exampleCell = (s: ExampleSource): string => {
+  if (s.examples.length === 0) return 'FAIL (none)';
+  const ran = s.examples.filter((e) => e.ok !== undefined);
+  const passed = ran.filter((e) => e.ok).length;
+  const seconds = ran.reduce((sum, e) => sum + (e.seconds ?? 0), 0);
+  return `${passed === s.examples.length ? 'ok' : 'FAIL'} (${passed}/${s.examples.length}, ${seconds.toFixed(1)} s)`;
+};
 console.log(`\n${renderTable(
   ['package', 'version', 'packed', 'unpacked', 'files', 'build', 'manifest', 'publint', 'attw', 'README examples'],
   reports.map((r) => {
     const manifestErrors = r.manifest?.filter((p) => p.severity === 'error').length;
-    const ran = r.examples.filter((e) => e.ok !== undefined);
     return [
       r.pkg.manifest.name,
       r.pkg.manifest.version,
@@ -201,14 +243,17 @@ console.log(`\n${renderTable(
       manifestErrors === undefined ? '-' : manifestErrors === 0 ? 'ok' : `FAIL (${manifestErrors})`,
       mark(r.publint?.ok),
       mark(r.attw?.ok),
-      r.examples.length === 0
-        ? 'FAIL (none)'
-        : `${ran.every((e) => e.ok) && ran.length === r.examples.length ? 'ok' : 'FAIL'} (${ran.filter((e) => e.ok).length}/${r.examples.length}, ${ran.reduce((s, e) => s + (e.seconds ?? 0), 0).toFixed(1)} s)`,
+      exampleCell(r),
     ];
   }),
 )}\n`);
+console.log(`${renderTable(['guide', 'examples'], guides.map((g) => [g.label, exampleCell(g)]))}\n`);
 
-const failures = [...globalFailures, ...reports.flatMap((r) => r.failures.map((f) => `${r.pkg.manifest.name}: ${f}`))];
+const failures = [
+  ...globalFailures,
+  ...reports.flatMap((r) => r.failures.map((f) => `${r.pkg.manifest.name}: ${f}`)),
+  ...guides.flatMap((g) => g.failures.map((f) => (f.startsWith(g.label) ? f : `${g.label}: ${f}`))),
+];
 if (notes.length) console.log(`Notes (not failures):\n${notes.map((n) => `  - ${n}`).join('\n')}\n`);
 if (failures.length) console.log(`Failures:\n${failures.map((f) => `  - ${f.replace(/\n/g, '\n      ')}`).join('\n')}\n`);
 if (args.has('--keep')) console.log(`scratch folder kept: ${scratch}`);

@@ -1,0 +1,48 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { guideExamples } from './markdown-examples.js';
+import { runCommand } from './run-command.js';
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
+const docs = join(root, 'docs');
+const guides = readdirSync(join(docs, 'guides')).filter((f) => f.endsWith('.md'));
+const pages = ['index.md', ...guides.map((g) => `guides/${g}`)];
+// written inside this package (and removed after) so '@losskit/*' resolve to the workspace packages (source condition)
+const scratch = join(import.meta.dirname, '..', '.docs-examples');
+const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('docs', () => {
+  it('the index links every guide', () => {
+    const index = readFileSync(join(docs, 'index.md'), 'utf8');
+    expect(guides.filter((g) => !index.includes(`(guides/${g})`))).toEqual([]);
+  });
+
+  it.each(pages)('%s: relative links point at files that exist', (page) => {
+    const text = readFileSync(join(docs, page), 'utf8');
+    const targets = [...text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((m) => m[1]!).filter((t) => !/^[a-z]+:/.test(t));
+    expect(targets.filter((t) => !existsSync(resolve(dirname(join(docs, page)), t)))).toEqual([]);
+  });
+
+  const examples = guides.flatMap((guide) =>
+    guideExamples(readFileSync(join(docs, 'guides', guide), 'utf8')).map((example) => ({ guide, ...example })),
+  );
+
+  it('every guide has a runnable example', () => {
+    expect(guides.filter((g) => !examples.some((e) => e.guide === g))).toEqual([]);
+  });
+
+  it.each(examples.map((e) => ({ name: `${e.guide}:${e.line}`, ...e })))(
+    '$name runs against the workspace sources',
+    async ({ guide, line, code }) => {
+      mkdirSync(scratch, { recursive: true });
+      const file = join(scratch, `${guide.replace(/\.md$/, '')}-line-${line}.ts`);
+      writeFileSync(file, code);
+      const run = await runCommand(process.execPath, [tsx, '--conditions=source', file], { cwd: scratch, timeoutSeconds: 150 });
+      expect(run.code, `docs/guides/${guide} line ${line} failed:\n${run.output}`).toBe(0);
+    },
+    180_000,
+  );
+});
