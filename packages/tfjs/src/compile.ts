@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type InputValue, InputError, prepareInputs } from './inputs.js';
 import { type AxisMap, type Layout, shapeFor } from './layout.js';
 import { type Binding, Program, materialize } from './program.js';
+import { gatherScalarFactors } from './scalar-factors.js';
 
 export type GradientMode = 'symbolic' | 'autodiff';
 /**
@@ -99,7 +100,8 @@ interface Plan {
 function plan(value: Node, extra: (lowered: Node) => readonly Node[] = () => []): Plan {
   const { roots, slots } = lowerState([value]);
   const more = extra(roots[0]!);
-  return { program: new Program([roots[0]!, ...more, ...slots.map((s) => s.next)]), slots, extra: more.length };
+  const all = gatherScalarFactors([roots[0]!, ...more, ...slots.map((s) => s.next)]);
+  return { program: new Program(all), slots, extra: more.length };
 }
 
 /**
