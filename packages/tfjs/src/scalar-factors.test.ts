@@ -23,7 +23,9 @@ describe('gatherScalarFactors', () => {
       const [gathered] = gatherScalarFactors([expr]);
       const before = evaluate(expr, { inputs: data }).value.data;
       const after = evaluate(gathered!, { inputs: data }).value.data;
-      after.forEach((v, i) => expect(v).toBeCloseTo(before[i]!, 12));
+      after.forEach((v, i) => {
+        expect(v).toBeCloseTo(before[i]!, 12);
+      });
       expect(tensorPasses(gathered!)).toBeLessThan(tensorPasses(expr));
       expect(tensorPasses(gathered!)).toBe(1);
     });
