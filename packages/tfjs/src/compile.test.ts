@@ -150,6 +150,13 @@ describe('bad input', () => {
       /prediction 'pred' has a non-finite value \(NaN\) at flat index 2 of shape \[1,1,1,4\]/,
     );
   });
+  it('wrong dtype or a missing prediction in a training step', () => {
+    const target = tf.zeros([1, 2, 2, 3]);
+    expect(() => tf.grad((p: tf.Tensor) => loss(target, p))(tf.zeros([1, 2, 2, 3], 'int32'))).toThrow(
+      "prediction 'pred' has dtype int32, but it is differentiated: pass a float32 tensor",
+    );
+    expect(() => tf.grad(() => loss.call({ target }))(target)).toThrow(/missing prediction 'pred'/);
+  });
   it('a missing input', () => {
     expect(() => loss.value({ pred: tf.zeros([1, 2, 2, 3]) })).toThrow(
       "missing target 'target' (spans [batch, class, spatial]); this loss takes 'target', 'pred'",

@@ -310,7 +310,13 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
         const [v] = execute(valuePlan, axes, tensors, update);
         return materialize(v!, expr, axes);
       });
-    const xs = wrt.map((name) => inputs[name] as tf.Tensor);
+    const xs = wrt.map((name) => inputs[name]);
+    if (!xs.every((x): x is tf.Tensor => x instanceof tf.Tensor)) {
+      tf.tidy(() => {
+        prepare(inputs, wrt); // throws the precise message for a missing input
+      });
+      throw new InputError(`the inputs differentiated (${wrt.join(', ')}) must be tf.Tensors, not numbers`);
+    }
     const withGradient = tf.customGrad(((...args: unknown[]) => {
       const save = args.pop() as tf.GradSaveFunc;
       const given = { ...inputs };
