@@ -55,15 +55,44 @@ function broadcastShape(a: Shape, b: Shape): number[] {
   });
 }
 
-/** Keeps the leading `size` entries of the last two axes (the spatial axes of NCHW). */
-function cropSpatial(tape: Tape, x: string, kh: number, kw: number): string {
-  const shape = tape.shape(x);
-  if (shape[2] === kh && shape[3] === kw) return x;
-  return tape.op(
-    'Slice',
-    [x, tape.ints([0, 0]), tape.ints([kh, kw]), tape.ints([2, 3])],
-    [shape[0]!, shape[1]!, kh, kw],
-  );
+/** Zero padding of the spatial axes, pads [top, left, bottom, right]. */
+function padSpatial(tape: Tape, x: string, pads: readonly number[]): string {
+  if (pads.every((p) => p === 0)) return x;
+  const [n, c, h, w] = tape.shape(x) as [number, number, number, number];
+  const [t, l, b, r] = pads as [number, number, number, number];
+  return tape.op('Pad', [x, tape.ints([0, 0, t, l, 0, 0, b, r])], [n, c, h + t + b, w + l + r]);
+}
+
+/**
+ * R[d, s, i, j] = sum over n, y, x of dense[n, d, y, x] * source[n, s, i + stride*y, j + stride*x]
+ * (source already padded): a weight gradient. Built as the k*k strided Slices of source stacked
+ * on channels and one batched MatMul against dense (an im2col), which ORT runs 1.2-2x faster
+ * than the equivalent Conv with a dilated, image-sized kernel.
+ */
+function tapCorrelation(tape: Tape, source: string, dense: string, kernel: [number, number], strides: readonly number[]): string {
+  const [n, channels] = tape.shape(source) as [number, number];
+  const [, d, h, w] = tape.shape(dense) as [number, number, number, number];
+  const [kh, kw] = kernel;
+  const [sh, sw] = strides as [number, number];
+  const taps: string[] = [];
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++)
+      taps.push(
+        tape.op(
+          'Slice',
+          [source, tape.ints([i, j]), tape.ints([i + sh * (h - 1) + 1, j + sw * (w - 1) + 1]), tape.ints([2, 3]), tape.ints([sh, sw])],
+          [n, channels, h, w],
+        ),
+      );
+  const count = kh * kw;
+  const stacked = count === 1 ? taps[0]! : tape.op('Concat', taps, [n, count * channels, h, w], { axis: 1 });
+  const rows = tape.op('Reshape', [stacked, tape.ints([n, count * channels, h * w])], [n, count * channels, h * w]);
+  const denseT = transpose(tape, tape.op('Reshape', [dense, tape.ints([n, d, h * w])], [n, d, h * w]), [0, 2, 1]);
+  const products = tape.op('MatMul', [rows, denseT], [n, count * channels, d]);
+  const summed = tape.op('ReduceSum', [products, tape.ints([0])], [count * channels, d], { keepdims: 0 });
+  const byTap = tape.op('Reshape', [summed, tape.ints([count, channels, d])], [count, channels, d]);
+  const ordered = transpose(tape, byTap, [2, 1, 0]);
+  return tape.op('Reshape', [ordered, tape.ints([d, channels, kh, kw])], [d, channels, kh, kw]);
 }
 
 /** Bias gradient of a conv: sum of dY over batch and space. */
@@ -87,7 +116,7 @@ function convAttrs(node: TapeNode) {
 export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
   // Y = Conv(X, W, B), stride s, pads p:
   //   dX = ConvTranspose(dY, W) with output_padding so that it has X's size
-  //   dW[o,c,i,j] = sum_n,y dY[n,o,y] X[n,c,s*y+i-p] = Conv(X^T, dY^T, dilations=s) transposed (N and C swapped)
+  //   dW[o,c,i,j] = sum_n,y dY[n,o,y] X[n,c,s*y+i-p]  (tapCorrelation of padded X with dY)
   //   dB = sum over n, h, w of dY
   Conv: ({ tape, node, dOutputs: [dY], needs }) => {
     const [x, w] = node.inputs as [string, string];
@@ -107,46 +136,23 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
         kernel_shape: [ws[2]!, ws[3]!],
       });
     }
-    let dW: string | null = null;
-    if (needs[1]) {
-      const xT = transpose(tape, x, [1, 0, 2, 3]);
-      const dYT = transpose(tape, dY!, [1, 0, 2, 3]);
-      const full = [0, 1].map((a) => xs[2 + a]! + pads[a]! + pads[a + 2]! - strides[a]! * (ys[2 + a]! - 1));
-      const corr = tape.op('Conv', [xT, dYT], [xs[1]!, ys[1]!, full[0]!, full[1]!], {
-        pads,
-        dilations: strides,
-        kernel_shape: [ys[2]!, ys[3]!],
-      });
-      dW = transpose(tape, cropSpatial(tape, corr, ws[2]!, ws[3]!), [1, 0, 2, 3]);
-    }
+    const dW = needs[1] ? tapCorrelation(tape, padSpatial(tape, x, pads), dY!, [ws[2]!, ws[3]!], strides) : null;
     return [dX, dW, needs[2] ? biasGradient(tape, dY!) : null];
   },
 
   // Y = ConvTranspose(X, W, B), W [Cin, Cout, k, k], stride s, pads p (the adjoint of a Conv):
   //   dX = Conv(dY, W, stride s, pads p)
-  //   dW[c,o,i,j] = sum_n,x X[n,c,x] dY[n,o,s*x+i-p] = Conv(dY^T, X^T, dilations=s) transposed, cropped to k
+  //   dW[c,o,i,j] = sum_n,x X[n,c,x] dY[n,o,s*x+i-p]  (tapCorrelation of padded dY with X)
   //   dB = sum over n, h, w of dY
   ConvTranspose: ({ tape, node, dOutputs: [dY], needs }) => {
     const [x, w] = node.inputs as [string, string];
     const { strides, pads } = convAttrs(node);
     const xs = tape.shape(x);
     const ws = tape.shape(w);
-    const ys = tape.shape(dY!);
     const dX = needs[0]
       ? tape.op('Conv', [dY!, w], xs, { strides, pads, kernel_shape: [ws[2]!, ws[3]!] })
       : null;
-    let dW: string | null = null;
-    if (needs[1]) {
-      const dYT = transpose(tape, dY!, [1, 0, 2, 3]);
-      const xT = transpose(tape, x, [1, 0, 2, 3]);
-      const full = [0, 1].map((a) => ys[2 + a]! + pads[a]! + pads[a + 2]! - strides[a]! * (xs[2 + a]! - 1));
-      const corr = tape.op('Conv', [dYT, xT], [ys[1]!, xs[1]!, full[0]!, full[1]!], {
-        pads,
-        dilations: strides,
-        kernel_shape: [xs[2]!, xs[3]!],
-      });
-      dW = transpose(tape, cropSpatial(tape, corr, ws[2]!, ws[3]!), [1, 0, 2, 3]);
-    }
+    const dW = needs[1] ? tapCorrelation(tape, padSpatial(tape, dY!, pads), x, [ws[2]!, ws[3]!], strides) : null;
     return [dX, dW, needs[2] ? biasGradient(tape, dY!) : null];
   },
 
