@@ -4,10 +4,17 @@ import { fileURLToPath } from 'node:url';
 import { type Command, USAGE, UsageError, parseCommandLine } from './args.js';
 import { readResults } from './results/results-file.js';
 import { runBenchmark } from './run/benchmark.js';
+import type { ProgressStream } from './run/progress.js';
 import { RENDERERS, epochCurves, summarize } from './summary.js';
 
 /** Runs one command line; returns the exit code (0 ok, 1 failed runs or errors, 2 usage). */
-export async function main(argv: readonly string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  /** Log lines and the live progress line (live only where isTTY is true). */
+  readonly stderr: ProgressStream;
+}
+
+export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let command: Command;
   try {
     command = parseCommandLine(argv);
