@@ -4,8 +4,9 @@
  * the tfjs cpu backend (optimizer.minimize, SGD). Each measurement runs in a fresh child process
  * so its peak RSS is its own; the parent prints the table and the ORT / tfjs ratios.
  *
- *   pnpm --filter @losskit/onnx-train bench            (all rows)
- *   pnpm --filter @losskit/onnx-train bench -- --quick (64x64 only)
+ *   pnpm --filter @losskit/onnx-train bench
+ *   options: --models unet,fcn  --sizes 64,128  --tfjs-sizes 64,128 (sizes at which tfjs is timed;
+ *   one tfjs cpu step at 128x128 takes minutes on a loaded 2-core machine)
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +14,9 @@ import { type ModelConfig, Trainer, createModel } from '../src/index.js';
 import { crossEntropy } from '../src/testing/losses.js';
 import { shapesBatch } from '../src/synthetic-shapes.js';
 
-const MODELS: Record<string, ModelConfig> = {
-  'U-Net (depth 3, width 16)': { kind: 'unet', numClasses: 3, depth: 3, baseWidth: 16 },
-  'FCN-8s (width 16)': { kind: 'fcn', numClasses: 3, baseWidth: 16, variant: '8s' },
+const MODELS: Record<string, { label: string; config: ModelConfig }> = {
+  unet: { label: 'U-Net (depth 3, width 16)', config: { kind: 'unet', numClasses: 3, depth: 3, baseWidth: 16 } },
+  fcn: { label: 'FCN-8s (width 16)', config: { kind: 'fcn', numClasses: 3, baseWidth: 16, variant: '8s' } },
 };
 const BATCH = 8;
 /** ORT cells run at least this long; a tfjs cpu step takes tens of seconds, so tfjs times one step. */
@@ -31,8 +32,9 @@ async function timeSteps(
   step: (i: number) => Promise<void>,
   minSteps: number,
   minSeconds: number,
+  warmUp = true,
 ): Promise<{ imagesPerSecond: number; steps: number }> {
-  await step(0); // warm-up: graph build, session creation, first allocations
+  if (warmUp) await step(0); // graph build, session creation, first allocations
   const start = performance.now();
   let steps = 0;
   while (steps < minSteps || (performance.now() - start) / 1000 < minSeconds) await step(++steps);
@@ -40,7 +42,7 @@ async function timeSteps(
 }
 
 async function measure(backend: string, modelName: string, size: number, threads: number): Promise<Measurement> {
-  const config = MODELS[modelName]!;
+  const config = MODELS[modelName]!.config;
   const batches = [0, 1, 2].map((s) => shapesBatch(BATCH, size, s));
   let timing: { imagesPerSecond: number; steps: number };
   if (backend === 'ort') {
@@ -74,7 +76,7 @@ async function measure(backend: string, modelName: string, size: number, threads
       }, true);
       await loss!.data();
       loss!.dispose();
-    }, 1, 0);
+    }, 1, 0, false);
   }
   return { ...timing, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
@@ -93,23 +95,33 @@ function runChild(args: [string, string, number, number]): Measurement {
   return JSON.parse(out) as Measurement;
 }
 
+function option(name: string, fallback: string): string[] {
+  const i = process.argv.indexOf(`--${name}`);
+  return (i > 0 ? process.argv[i + 1]! : fallback).split(',');
+}
+
 async function main(): Promise<void> {
-  const sizes = process.argv.includes('--quick') ? [64] : [64, 128];
+  const models = option('models', 'unet,fcn');
+  const sizes = option('sizes', '64,128').map(Number);
+  const tfjsSizes = option('tfjs-sizes', '64,128').map(Number);
   const rows: string[] = [
-    '| model | size | ORT 1 thread img/s | ORT 2 threads img/s | tfjs cpu img/s | ORT 1t / tfjs | ORT 2t / tfjs | peak RSS ORT 2t / tfjs (MiB) |',
+    '| model | size | ORT 1 thread img/s | ORT 2 threads img/s | tfjs cpu img/s | ORT 1t / tfjs | ORT 2t / tfjs | peak RSS MiB: ORT 1t / ORT 2t / tfjs |',
     '|---|---|---|---|---|---|---|---|',
   ];
-  for (const modelName of Object.keys(MODELS))
+  const f = (v: number) => (v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toFixed(3));
+  for (const model of models)
     for (const size of sizes) {
-      const ort1 = runChild(['ort', modelName, size, 1]);
-      const ort2 = runChild(['ort', modelName, size, 2]);
-      const tfjs = runChild(['tfjs', modelName, size, 1]);
-      const f = (v: number) => (v >= 10 ? v.toFixed(1) : v.toFixed(2));
-      const row = `| ${modelName} | ${size}x${size} | ${f(ort1.imagesPerSecond)} | ${f(ort2.imagesPerSecond)} | ${f(tfjs.imagesPerSecond)} | ${(ort1.imagesPerSecond / tfjs.imagesPerSecond).toFixed(1)}x | ${(ort2.imagesPerSecond / tfjs.imagesPerSecond).toFixed(1)}x | ${ort2.peakRssMiB.toFixed(0)} / ${tfjs.peakRssMiB.toFixed(0)} |`;
+      const ort1 = runChild(['ort', model, size, 1]);
+      const ort2 = runChild(['ort', model, size, 2]);
+      const tfjs = tfjsSizes.includes(size) ? runChild(['tfjs', model, size, 1]) : undefined;
+      const ratio = (m: Measurement) => (tfjs ? `${(m.imagesPerSecond / tfjs.imagesPerSecond).toFixed(0)}x` : 'not timed');
+      const row = `| ${MODELS[model]!.label} | ${size}x${size} | ${f(ort1.imagesPerSecond)} | ${f(ort2.imagesPerSecond)} | ${tfjs ? f(tfjs.imagesPerSecond) : 'not timed'} | ${ratio(ort1)} | ${ratio(ort2)} | ${ort1.peakRssMiB.toFixed(0)} / ${ort2.peakRssMiB.toFixed(0)} / ${tfjs ? tfjs.peakRssMiB.toFixed(0) : '-'} |`;
       rows.push(row);
-      console.error(row, `(steps timed: ${ort1.steps}, ${ort2.steps}, ${tfjs.steps})`);
+      console.error(row, `(steps timed: ${ort1.steps}, ${ort2.steps}, ${tfjs?.steps ?? 0})`);
     }
-  console.log(`batch ${BATCH}, SGD momentum 0.9, cross-entropy, 3 classes; after one warm-up step, ORT cells time >= 3 steps and >= ${MIN_SECONDS} s, tfjs cells one step`);
+  console.log(
+    `batch ${BATCH}, SGD momentum 0.9, cross-entropy, 3 classes; ORT: one warm-up step, then >= 3 steps and >= ${MIN_SECONDS} s; tfjs cpu: one step, no warm-up`,
+  );
   console.log(rows.join('\n'));
 }
 
