@@ -363,6 +363,7 @@ export class GraphBuilder {
   /** Encodes the model (ModelProto bytes). */
   toModel(options: ModelOptions = {}): Uint8Array {
     if (this.outputs.length === 0) throw new Error(`graph '${this.name}' has no outputs; declare one with output()`);
+    const used = new Set([...this.built.flatMap((n) => n.inputs), ...this.outputs.map((o) => o.name)]);
     const model = onnx.ModelProto.create({
       irVersion: irVersionFor(this.opset),
       producerName: options.producer ?? '@losskit/onnx',
@@ -380,7 +381,8 @@ export class GraphBuilder {
         node: this.nodes,
         input: this.inputs,
         output: this.outputs,
-        initializer: this.initializers,
+        // initializers no node reads (a constant a rewrite made redundant) are left out
+        initializer: this.initializers.filter((t) => used.has(t.name)),
       }),
     });
     return onnx.ModelProto.encode(model).finish();

@@ -4,6 +4,7 @@ import {
   type Roles,
   ShapeError,
   broadcastLike,
+  constant,
   div,
   includesRoles,
   makeNode,
@@ -22,16 +23,43 @@ import {
  * optimizer fuses none of these elementwise ops, so every full-size node saved is time saved.
  * All are exact in real arithmetic (float rounding may differ in the last bits).
  */
-type Rewrite = (node: Node) => Node | undefined;
+/** What rewrites may know beyond the graph: facts from the loss's declared input domains. */
+export interface RewriteFacts {
+  /** A one-hot tensor along class: its sum over class is 1 at every position. */
+  isOneHot(node: Node): boolean;
+}
+const NO_FACTS: RewriteFacts = { isOneHot: () => false };
+
+type Rewrite = (node: Node, facts: RewriteFacts) => Node | undefined;
 
 const isScalar = (n: Node): boolean => n.roles.length === 0;
 const reduce = (op: 'sum' | 'mean', x: Node, roles: Roles): Node => makeNode(op, [x], { roles });
 
+/**
+ * The value without its broadcasts: broadcastLike is stripped and elementwise ops rebuilt on the
+ * stripped arguments, so -broadcastLike(1/n, ..) becomes the scalar -(1/n).
+ */
+function unbroadcast(n: Node): Node {
+  if (n.op === 'broadcastLike') return unbroadcast(n.args[0]!);
+  if (n.args.length === 0 || n.op === 'sum' || n.op === 'mean' || n.op === 'softmax' || n.op === 'logSoftmax' || n.op === 'ema')
+    return n;
+  const args = n.args.map(unbroadcast);
+  return args.every((a, i) => a === n.args[i]) ? n : makeNode(n.op, args, n.attrs);
+}
+
+/** Something n was broadcast like (a node spanning n's roles), if n holds a broadcast at its top. */
+function likeOf(n: Node): Node | undefined {
+  if (n.op === 'broadcastLike') return n.args[1];
+  if (n.args.length === 0 || n.op === 'sum' || n.op === 'mean') return undefined;
+  for (const a of n.args) if (sameRoles(a.roles, n.roles)) return likeOf(a);
+  return undefined;
+}
+
 /** A scalar, or a scalar broadcast to some roles: [the scalar, what it was broadcast like]. */
 function scalarPart(n: Node): [Node, Node | undefined] | undefined {
   if (isScalar(n)) return [n, undefined];
-  if (n.op === 'broadcastLike' && isScalar(n.args[0]!)) return [n.args[0]!, n.args[1]!];
-  return undefined;
+  const u = unbroadcast(n);
+  return isScalar(u) ? [u, likeOf(n)] : undefined;
 }
 
 interface ScalarProduct {
@@ -60,6 +88,12 @@ function physicalRoles(n: Node): Roles {
 }
 const smaller = (a: Roles, b: Roles): boolean => includesRoles(b, a) && a.length < b.length;
 
+/** A node spanning `roles` for broadcastLike to copy (never lowered: broadcasts emit nothing). */
+function witness(from: Node, roles: Roles): Node {
+  // |from| is no one-hot, so no rule rewrites the witness itself
+  return makeNode('mean', [makeNode('abs', [from])], { roles: from.roles.filter((r) => !roles.includes(r)) });
+}
+
 /** `out` with `node`'s roles (re-broadcast like `like` when the rewrite dropped a broadcast), or undefined. */
 function fit(out: Node, node: Node, like: Node | undefined): Node | undefined {
   if (sameRoles(out.roles, node.roles)) return out;
@@ -70,9 +104,15 @@ function fit(out: Node, node: Node, like: Node | undefined): Node | undefined {
 
 const reduceRewrite =
   (op: 'sum' | 'mean'): Rewrite =>
-  (node) => {
+  (node, facts) => {
     const [x] = node.args as [Node];
     const roles = node.attrs.roles!;
+    // sum_c onehot = 1, so a sum over class and R is size(R); a mean over class is 1/C
+    if (roles.includes('class') && facts.isOneHot(x)) {
+      const rest = roles.filter((r) => r !== 'class');
+      const total = op === 'sum' ? (rest.length > 0 ? size(rest) : constant(1)) : div(1, size(['class']));
+      return fit(total, node, node.roles.length > 0 ? witness(x, node.roles) : undefined);
+    }
     // sum(-x) = -sum(x): the negation runs on the reduced value
     if (x.op === 'neg') return neg(reduce(op, x.args[0]!, roles));
     // sum(s x) = s sum(x) for a scalar s (x must span the reduced roles itself)
@@ -112,6 +152,14 @@ export const LOWERING_REWRITES: Partial<Record<Op, Rewrite>> = {
   sum: reduceRewrite('sum'),
   mean: reduceRewrite('mean'),
   mul: (node) => {
+    // x * 1 = x
+    const [a, b] = node.args as [Node, Node];
+    const isOne = (n: Node) => {
+      const u = unbroadcast(n);
+      return u.op === 'const' && u.attrs.value === 1;
+    };
+    if (isOne(b)) return fit(a, node, likeOf(b));
+    if (isOne(a)) return fit(b, node, likeOf(a));
     const st = scalarTimes(node);
     if (!st) return undefined;
     const { s, x, like } = st;
@@ -156,13 +204,18 @@ export const LOWERING_REWRITES: Partial<Record<Op, Rewrite>> = {
  * Applies LOWERING_REWRITES bottom-up over all roots together (one memo, so shared nodes stay
  * shared) until nothing changes.
  */
-export function prepareForLowering(roots: readonly Node[], rewrites = LOWERING_REWRITES, maxPasses = 16): Node[] {
+export function prepareForLowering(
+  roots: readonly Node[],
+  facts: RewriteFacts = NO_FACTS,
+  rewrites = LOWERING_REWRITES,
+  maxPasses = 16,
+): Node[] {
   let current = [...roots];
   for (let pass = 0; pass < maxPasses; pass++) {
     const next = rewrite(current, (node, args) => {
       let n = makeNode(node.op, args, node.attrs);
       for (let i = 0; i < 8; i++) {
-        const r = tryRewrite(rewrites[n.op], n);
+        const r = tryRewrite(rewrites[n.op], n, facts);
         if (!r || r === n) break;
         n = r;
       }
@@ -175,10 +228,10 @@ export function prepareForLowering(roots: readonly Node[], rewrites = LOWERING_R
 }
 
 /** A rewrite whose result would not type-check (a reduction over roles its operand lacks) does not apply. */
-function tryRewrite(rule: Rewrite | undefined, node: Node): Node | undefined {
+function tryRewrite(rule: Rewrite | undefined, node: Node, facts: RewriteFacts): Node | undefined {
   if (!rule) return undefined;
   try {
-    return rule(node);
+    return rule(node, facts);
   } catch (error) {
     if (error instanceof ShapeError) return undefined;
     throw error;

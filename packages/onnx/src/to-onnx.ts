@@ -14,7 +14,7 @@ import {
 import { GraphBuilder } from './graph-builder.js';
 import { type Layout, type LayoutName, axesOf, makeLayout, physicalShape } from './layout.js';
 import { type ClassNormalization, LOWERINGS, type Lowered, type LoweringContext } from './lowerings.js';
-import { prepareForLowering } from './rewrites.js';
+import { type RewriteFacts, prepareForLowering } from './rewrites.js';
 
 /** The opset every loss graph is emitted at (onnxruntime-node 1.30 runs up to 26). */
 export const LOSS_OPSET = 18;
@@ -24,6 +24,8 @@ export interface LossLike {
   readonly name?: string;
   readonly expr: Node;
   readonly params?: Readonly<Record<string, number>>;
+  /** Declared input domains ('onehot', 'labels', …), used when `assumeInputDomains` is on. */
+  readonly inputs?: Readonly<Record<string, { readonly domain: string }>>;
 }
 
 export interface ToOnnxOptions {
@@ -41,6 +43,12 @@ export interface ToOnnxOptions {
   simplify?: boolean;
   /** Softmax / LogSoftmax: 'decompose' (default, faster on ORT CPU) or 'native' ONNX ops. */
   classNormalization?: ClassNormalization;
+  /**
+   * Use the declared input domains of a Loss (default true): a 'onehot' input, and a 'labels'
+   * input compared with the class indices 0..C-1, sum to 1 over class, which drops a class
+   * reduction from cross-entropy gradients. Off: only the graph itself is used.
+   */
+  assumeInputDomains?: boolean;
   /** Apply LOWERING_REWRITES before lowering (default true). */
   rewrite?: boolean;
   /** ai.onnx opset (default LOSS_OPSET). */
@@ -138,7 +146,8 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
 
   const g = new GraphBuilder(name, { opset: options.opset ?? LOSS_OPSET });
   const original = [lossRoot, ...grads, ...slots.map((s) => s.next)];
-  const roots = options.rewrite === false ? original : prepareForLowering(original);
+  const domains = isLoss(source) && options.assumeInputDomains !== false ? (source.inputs ?? {}) : {};
+  const roots = options.rewrite === false ? original : prepareForLowering(original, oneHotFacts(domains));
   const rootOf = (i: number) => roots[i]!;
   const order = topoSort(roots);
   // a per-class constant of length > 1 fixes the class count (any other count fails to broadcast),
@@ -175,8 +184,20 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
   const classStatsMemo = new Map<string, { shifted: string; exp: string; sum: string }>();
   let current: Node = roots[0]!;
 
-  const emit = (opType: string, ins: string[], attrs: Record<string, number | number[] | { float: number }> = {}, hint?: string) =>
-    g.node(opType, ins, attrs, { name: hint ?? current.op, docString: describeNode(current) })[0]!;
+  // the same ONNX op on the same values is emitted once (core nodes differing only in broadcasts
+  // lower to identical ONNX nodes)
+  const emitted = new Map<string, string>();
+  /** Values renamed to graph-output names (see finish). */
+  const renamed = new Map<string, string>();
+  const emit = (opType: string, ins: string[], attrs: Record<string, number | number[] | { float: number }> = {}, hint?: string) => {
+    const key = `${opType}(${ins.join(',')})${JSON.stringify(attrs)}`;
+    let out = emitted.get(key);
+    if (out === undefined) {
+      out = g.node(opType, ins, attrs, { name: hint ?? current.op, docString: describeNode(current) })[0]!;
+      emitted.set(key, out);
+    }
+    return renamed.get(out) ?? out;
+  };
 
   /** The int64 shape pieces of `roles`' axes taken from leaves (or static sizes). */
   const staticSize = (role: Role): number | undefined => {
@@ -304,7 +325,6 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
   };
 
   const outputs: GraphOutputInfo[] = [];
-  const renamed = new Map<string, string>();
   const finish = (node: Node, outName: string, kind: GraphOutputKind, sourceName: string) => {
     current = node;
     const v = memo.get(node)!;
@@ -340,6 +360,21 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
     },
   });
   return { bytes, name, opset: g.opset, layout, inputs, outputs, nodeCount: g.nodeCount(), text: g.toText(), formula };
+}
+
+/** One-hot tensors the declared domains vouch for: 'onehot' inputs, and labels == [0, 1, ..., C-1]. */
+function oneHotFacts(domains: Readonly<Record<string, { readonly domain: string }>>): RewriteFacts {
+  const domainOf = (n: Node) => (n.op === 'input' ? domains[n.attrs.name!]?.domain : undefined);
+  const isClassIndices = (n: Node) =>
+    n.op === 'const' && Array.isArray(n.attrs.value) && n.attrs.value.every((v: number, i: number) => v === i);
+  return {
+    isOneHot: (n) => {
+      if (n.op === 'input') return domainOf(n) === 'onehot' && n.roles.includes('class');
+      if (n.op !== 'eq') return false;
+      const [a, b] = n.args as [Node, Node];
+      return (domainOf(a) === 'labels' && isClassIndices(b)) || (domainOf(b) === 'labels' && isClassIndices(a));
+    },
+  };
 }
 
 function describeNode(node: Node): string {
