@@ -3,6 +3,7 @@ import type { ResultRow, RunSpec } from './run-spec.js';
 export interface ProgressStream {
   write(text: string): unknown;
   readonly isTTY?: boolean;
+  readonly columns?: number;
 }
 
 interface Active {
@@ -104,8 +105,9 @@ export class Progress {
       .map((a) => `${a.label} e${a.epoch}/${a.epochs} s${a.step}/${a.steps || '?'}`)
       .join(' | ');
     const percent = Math.floor(this.fraction() * 100);
-    const width = (process.stdout.columns ?? 120) - 1;
-    this.stream.write(`\r\x1b[2K${`[${this.done}/${this.total}] ${percent}% ${runs} ETA ${this.eta()}`.slice(0, width)}`);
+    // the ETA goes before the runs so a narrow terminal cuts the runs, not the ETA
+    const width = (this.stream.columns ?? 120) - 1;
+    this.stream.write(`\r\x1b[2K${`[${this.done}/${this.total}] ${percent}% ETA ${this.eta()} | ${runs}`.slice(0, width)}`);
   }
 
   end(): void {
