@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readResults } from '../src/results/results-file.js';
 import { type ResultRow, rowKey } from '../src/run/run-spec.js';
 import { TINY, finished, runCli, startCli } from './cli.js';
+import { writeVocFixture } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'seg-bench-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,4 +67,22 @@ describe('seg-bench end to end (tiny: 2 experiments x 2 seeds x 1 epoch, 16x16)'
     checkRows(rows, 'onnx', 12);
     expect(byKey(rows)).toEqual(byKey(readResults(whole).rows));
   }, 170_000);
+
+  it('reads a VOC directory; a corrupt file stops the run naming it, or is skipped and counted with --skip-bad', async () => {
+    const voc = join(dir, 'VOC2012');
+    const images = writeVocFixture(voc, { train: 4, val: 2 }, { width: 16, height: 16 });
+    const corrupt = join(voc, 'JPEGImages', `${images[1]!.id}.jpg`);
+    writeFileSync(corrupt, 'not a jpeg');
+    const args = ['--dataset', 'voc', '--data-dir', voc, '--experiments', '1', '--seeds', '1', '--epochs', '1', '--image-size', '16', '--width', '4', '--batch', '2', '--progress', 'plain'];
+    const failed = await runCli([...args, '--out', join(dir, 'voc-a.jsonl')]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`seg-bench: ${corrupt}: not a readable JPEG`);
+    const skipped = await runCli([...args, '--skip-bad', '--out', join(dir, 'voc-b.jsonl')]);
+    expect(skipped.stderr).toContain('skipped 1 unreadable file(s) (--skip-bad):');
+    expect(skipped.stderr).toContain('onnx backend, voc 3/2 images 16x16');
+    expect(skipped.code).toBe(0);
+    const rows = readResults(join(dir, 'voc-b.jsonl')).rows;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ dataset: 'voc', trainImages: 3, valImages: 2 });
+  }, 90_000);
 });

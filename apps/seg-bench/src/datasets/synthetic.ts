@@ -116,6 +116,9 @@ export function renderScene(seed: number, size: number): Sample {
   return { id: `scene-${seed}`, image: bytes, label };
 }
 
+/** Scenes per split when no limit is given (--full). */
+export const SYNTHETIC_SPLIT = { train: 512, val: 128 } as const;
+
 export function loadSynthetic(options: DatasetOptions): SegmentationDataset {
   const dataSeed = options.dataSeed ?? 0;
   const scenes = (split: string, count: number) =>
@@ -124,8 +127,8 @@ export function loadSynthetic(options: DatasetOptions): SegmentationDataset {
     name: 'synthetic',
     classNames: SYNTHETIC_CLASSES,
     imageSize: options.imageSize,
-    train: scenes('train', options.trainImages ?? 64),
-    val: scenes('val', options.valImages ?? 32),
+    train: scenes('train', options.trainImages ?? SYNTHETIC_SPLIT.train),
+    val: scenes('val', options.valImages ?? SYNTHETIC_SPLIT.val),
     skipped: [],
   };
 }
