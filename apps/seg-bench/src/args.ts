@@ -131,7 +131,7 @@ Run options (defaults: the small preset, a few minutes on 2 cores):
   --val-images N            use the first N validation images                 [32; --full: all]
   --data-seed N             seed of the synthetic scenes                      [0]
   --ema literal|stateful    the paper's EMA term as printed, or a moving average over steps [literal]
-  --threads N               ORT intra-op threads per run                      [1]
+  --threads N               ORT intra-op threads per run (onnx only)          [1]
   --workers N               parallel runs (workers x threads <= cores)        [cores / threads]
   --out FILE                results file (JSON lines)          [results/<dataset>-<backend>.jsonl]
   --fresh                   delete the results file first instead of resuming
