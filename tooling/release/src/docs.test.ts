@@ -9,8 +9,9 @@ const root = resolve(import.meta.dirname, '..', '..', '..');
 const docs = join(root, 'docs');
 const guides = readdirSync(join(docs, 'guides')).filter((f) => f.endsWith('.md'));
 const pages = ['index.md', ...guides.map((g) => `guides/${g}`)];
-// written inside this package (and removed after) so '@losskit/*' resolve to the workspace packages (source condition)
-const scratch = join(import.meta.dirname, '..', '.docs-examples');
+// under this package's node_modules (ignored by git and lint; removed after) so '@losskit/*' resolve to the
+// workspace packages through the source condition
+const scratch = join(import.meta.dirname, '..', 'node_modules', '.cache', 'docs-examples');
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -46,3 +47,4 @@ describe('docs', () => {
     180_000,
   );
 });
+

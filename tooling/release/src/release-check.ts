@@ -6,15 +6,18 @@
  *
  * The guides' examples (docs/guides/*.md) run there too: they are what users copy.
  *
- *   pnpm release:check [--keep] [--skip-build]
+ * Last, the API reference (typedoc) must build.
+ *
+ *   pnpm release:check [--keep] [--skip-build] [--skip-docs]
  *     --keep        keep the scratch folder (printed) for a look around
  *     --skip-build  use the dist/ folders as they are
+ *     --skip-docs   leave out the API reference build
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type ChangesetConfig, changesetProblems } from './changeset-config.js';
 import { type PackedPackage, type Problem, checkManifest, privacyProblems } from './manifest-rules.js';
 import { type LintResult, attwTarball, publintTarball } from './package-linters.js';
@@ -219,7 +222,21 @@ else {
     }
 }
 
-// 5. report
+// 5. the API reference builds (typedoc.json; written to the scratch folder, not docs/api)
+if (!args.has('--skip-docs')) {
+  step('building the API reference (typedoc)');
+  const typedoc = join(dirname(require.resolve('typedoc/package.json')), 'bin', 'typedoc');
+  const docs = await runCommand(process.execPath, [typedoc, '--out', join(scratch, 'api'), '--logLevel', 'Warn'], {
+    cwd: root,
+    timeoutSeconds: 300,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const warnings = docs.output.split('\n').filter((l) => l.includes('[warning]') && !/Found \d+ errors/.test(l));
+  if (docs.code !== 0) globalFailures.push(`the API reference (typedoc) does not build:\n${tail(docs.output)}`);
+  for (const w of warnings) notes.push(`typedoc: ${w.replace(/^.*\[warning\]\s*/, '')}`);
+}
+
+// 6. report
 const mark = (ok: boolean | undefined): string => (ok === undefined ? '-' : ok ? 'ok' : 'FAIL');
 const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const exampleCell = (s: ExampleSource): string => {
