@@ -13,7 +13,12 @@ import { trainRun } from './train-run.js';
 
 const dataset = loadSynthetic({ imageSize: 16, trainImages: 8, valImages: 4 });
 
-async function train(backend: TrainingBackend, seed: number, data: SegmentationDataset = dataset): Promise<Omit<ResultRow, 'trainSeconds' | 'trainImagesPerSecond'>[]> {
+async function train(
+  backend: TrainingBackend,
+  seed: number,
+  data: SegmentationDataset = dataset,
+  model: 'unet' | 'fcn' = 'unet',
+): Promise<Omit<ResultRow, 'trainSeconds' | 'trainImagesPerSecond'>[]> {
   const settings: RunSettings = {
     backend: backend.name,
     dataset: 'synthetic',
@@ -21,10 +26,10 @@ async function train(backend: TrainingBackend, seed: number, data: SegmentationD
     dataSeed: 0,
     trainImages: data.train.length,
     valImages: data.val.length,
-    imageSize: 16,
+    imageSize: data.imageSize,
     epochs: 2,
     batchSize: 4,
-    width: 4,
+    width: model === 'fcn' ? 2 : 4,
     depth: 2,
     learningRate: 3e-3,
     threads: 1,
@@ -32,7 +37,7 @@ async function train(backend: TrainingBackend, seed: number, data: SegmentationD
   const rows: ResultRow[] = [];
   // experiment 11 carries EMA state between steps
   const loss = paperLoss(11, { numClasses: data.classNames.length, ema: 'stateful' });
-  await trainRun({ experiment: '11', loss: { kind: 'paper', id: 11 }, model: 'unet', seed, settings }, loss, data, backend, {
+  await trainRun({ experiment: '11', loss: { kind: 'paper', id: 11 }, model, seed, settings }, loss, data, backend, {
     onRow: (row) => rows.push(row),
   });
   return rows.map(({ trainSeconds, trainImagesPerSecond, ...scores }) => scores);
@@ -50,6 +55,15 @@ describe.each(Object.keys(backends))('%s training run', (name) => {
     expect(first.map((r) => r.epoch)).toEqual([1, 2]);
     expect(await train(backend, 250)).toEqual(first);
     expect(await train(backend, 1)).not.toEqual(first);
+  }, 60_000);
+
+  it('trains FCN-8s (32x32, the smallest size it takes)', async () => {
+    const rows = await train(await backends[name]!(), 1, loadSynthetic({ imageSize: 32, trainImages: 4, valImages: 2 }), 'fcn');
+    expect(rows.map((r) => [r.model, r.epoch])).toEqual([
+      ['fcn', 1],
+      ['fcn', 2],
+    ]);
+    expect(rows.every((r) => Number.isFinite(r.loss))).toBe(true);
   }, 60_000);
 
   it('trains on VOC-format data whose labels hold 255 (ignored) pixels', async () => {
