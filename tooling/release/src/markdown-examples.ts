@@ -12,7 +12,7 @@ export interface CodeExample {
  * The runnable examples of a Markdown page: ```ts (or ```typescript) blocks whose imports pass
  * `accept`. A block that is only a sketch opts out with `no-run` in its info string (```ts no-run).
  */
-export function codeExamples(markdown: string, accept: (imports: readonly string[]) => boolean): CodeExample[] {
+function codeExamples(markdown: string, accept: (imports: readonly string[]) => boolean): CodeExample[] {
   const examples: CodeExample[] = [];
   const fence = /^```(\S*)([^\n]*)\n([\s\S]*?)^```[ \t]*$/gm;
   for (const m of markdown.matchAll(fence)) {
