@@ -31,7 +31,7 @@ describe('progress', () => {
     progress.start(0, run);
     progress.step(0, 1, 8, 8);
     progress.row(fakeRow({ experiment: '3', seed: 250, epoch: 1, epochs: 2, loss: 0.25, iou: 0.5 }));
-    expect(log.writes).toEqual([expect.stringMatching(/^\[1\/1\] exp 3 unet seed 250 epoch 1\/2: loss 0\.2500, macro IoU 0\.500, 8\.0 img\/s, ETA \S+\n$/)]);
+    expect(log.writes).toEqual([expect.stringMatching(/^exp 3 unet seed 250 epoch 1\/2: loss 0\.2500, macro IoU 0\.500, 8\.0 img\/s; 0\/1 runs done, ETA \S+\n$/)]);
   });
 
   it('formats durations', () => {

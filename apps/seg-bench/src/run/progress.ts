@@ -75,9 +75,9 @@ export class Progress {
     if (this.live || this.quiet) return;
     const iou = row.macro.iou === null || Number.isNaN(row.macro.iou) ? '-' : row.macro.iou.toFixed(3);
     this.stream.write(
-      `[${this.done + 1}/${this.total}] exp ${row.experiment} ${row.model} seed ${row.seed} epoch ${row.epoch}/${row.epochs}: ` +
+      `exp ${row.experiment} ${row.model} seed ${row.seed} epoch ${row.epoch}/${row.epochs}: ` +
         `loss ${row.loss === null ? 'non-finite' : row.loss.toFixed(4)}, macro IoU ${iou}, ` +
-        `${row.trainImagesPerSecond.toFixed(1)} img/s, ETA ${this.eta()}\n`,
+        `${row.trainImagesPerSecond.toFixed(1)} img/s; ${this.done}/${this.total} runs done, ETA ${this.eta()}\n`,
     );
   }
 
