@@ -97,6 +97,8 @@ for (const p of [...privacyProblems(packages), ...changesetProblems(changesetCon
 // 1. build every publishable package (turbo builds their dependencies first)
 if (!args.has('--skip-build')) {
   step(`building ${publishable.map((r) => r.manifest.name).join(', ')}`);
+  // a clean dist/: files left over from deleted sources must not reach the tarball (turbo restores cached builds)
+  for (const p of publishable) await rm(join(p.dir, 'dist'), { recursive: true, force: true });
   const filters = publishable.map((p) => `--filter=${p.manifest.name}`);
   const build = await runCommand('pnpm', ['exec', 'turbo', 'run', 'build', ...filters, '--continue', '--output-logs=errors-only'], {
     cwd: root,
