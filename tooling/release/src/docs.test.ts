@@ -39,6 +39,8 @@ describe('docs', () => {
     '$name runs against the workspace sources',
     async ({ guide, line, code }) => {
       mkdirSync(scratch, { recursive: true });
+      // Node looks for "type" no further up than node_modules: the examples are ES modules
+      writeFileSync(join(scratch, 'package.json'), '{ "type": "module" }\n');
       const file = join(scratch, `${guide.replace(/\.md$/, '')}-line-${line}.ts`);
       writeFileSync(file, code);
       const run = await runCommand(process.execPath, [tsx, '--conditions=source', file], { cwd: scratch, timeoutSeconds: 150 });
