@@ -81,6 +81,17 @@ describe('simplify', () => {
     expect([L.mul(A, e), L.mul(e, A)]).toContain(L.gradient(term, l1));
   });
 
+  it('leaves ema terms as built, so a loss and its gradient share each slot', () => {
+    const term = L.sub(L.mul(L.param('A'), L.mean(p)), L.mul(L.sub(1, L.param('A')), L.mean(p)));
+    const loss = L.relu(L.ema(term, 0.9, 'slot'));
+    const grad = L.gradient(loss, p);
+    expect(L.topoSort([grad]).filter((n) => n.op === 'ema')).toEqual([loss.args[0]]);
+    const env = { ...randomEnv(1), params: { A: 0.8 } };
+    const [value, g] = L.evaluate([loss, grad], env).values;
+    expect(value!.data[0]).toBeGreaterThan(0);
+    expect(g!.data.every(Number.isFinite)).toBe(true);
+  });
+
   it('accepts user rules', () => {
     const x = L.v('x');
     const softplusOfZero = L.rule('softplus(0) -> log 2', L.softplus(L.mul(x, 0)), () => L.constant(Math.LN2));

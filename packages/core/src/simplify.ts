@@ -177,6 +177,9 @@ export function simplify(root: Node, options: SimplifyOptions = {}): Node {
   let current = root;
   for (let pass = 0; pass < maxPasses; pass++) {
     const [next] = rewrite([current], (node, args) => {
+      // An ema term is identified by its slot: rewriting its argument would make a second,
+      // different term on the same slot (say in a gradient next to the loss), so it stays as built.
+      if (node.op === 'ema') return node;
       let n = withArgs(node, args);
       for (let i = 0; i < 16; i++) {
         const out = step(n);
