@@ -61,7 +61,8 @@ export function handBuiltHybrid(id: number, C: number, style: HandStyle = 'tuned
   const n1 = (op: string, ins: string[], attrs: Record<string, number> = {}) => g.node(op, ins, attrs)[0]!;
   const isLabel = n1('Equal', [labels, g.constant(Array.from({ length: C }, (_, c) => c), 'float', [1, C, 1, 1])]);
   const onehot = n1('Cast', [isLabel], { to: 1 });
-  const { p, ce } = softmaxCrossEntropy(g, x, (shifted) => n1('Where', [isLabel, shifted, g.constant(0)]), C, style);
+  // Mul by the one-hot: ORT's Where costs several Muls
+  const { p, ce } = softmaxCrossEntropy(g, x, (shifted) => n1('Mul', [onehot, shifted]), C, style);
   const d = n1('Sub', [p, onehot]);
   const hybrid =
     id === 1

@@ -1,4 +1,4 @@
-import { type Node, type Op, type Roles, minusRoles, unionRoles } from '@losskit/core';
+import { type Node, type Op, type Roles, logSoftmax, makeNode, minusRoles, unionRoles } from '@losskit/core';
 
 /**
  * A lowered value. `phys` lists the roles the ONNX tensor really spans (a subset of the node's
@@ -40,10 +40,36 @@ export interface LoweringContext {
   /** Softmax / LogSoftmax as ONNX ops ('native') or from ReduceMax, Exp, ReduceSum ('decompose'). */
   readonly classNormalization: ClassNormalization;
   /** The shared pieces of softmax and log-softmax of one value (emitted once per value). */
-  classStats(x: Lowered): { shifted: string; exp: string; sum: string };
+  classStats(x: Lowered): ClassStats;
 }
 
 export type ClassNormalization = 'native' | 'decompose';
+
+/** max_c x, x - max, exp(x - max) and its class sum, emitted once per value. */
+export interface ClassStats {
+  readonly max: string;
+  readonly shifted: string;
+  readonly exp: string;
+  readonly sum: string;
+}
+
+/** mean_c(z - logsoftmax z): the log-sum-exp of z along class (constant along class). */
+export function logSumExpOperand(node: Node): Node | undefined {
+  if (node.op !== 'mean' || node.attrs.roles!.length !== 1 || node.attrs.roles![0] !== 'class') return undefined;
+  const [d] = node.args as [Node];
+  if (d.op !== 'sub') return undefined;
+  const [z, l] = d.args as [Node, Node];
+  return l.op === 'logSoftmax' && l.args[0] === z ? z : undefined;
+}
+
+/** The arguments a node's lowering reads (the rest are never emitted for it). */
+export function loweredArgs(node: Node): readonly Node[] {
+  // broadcastLike(g, like) only needs g: like's value is left to ONNX broadcasting
+  if (node.op === 'broadcastLike') return node.args.slice(0, 1);
+  // log-sum-exp comes from the class statistics of z, not from z - logsoftmax(z)
+  const z = logSumExpOperand(node);
+  return z ? [z] : node.args;
+}
 
 type Lowering = (ctx: LoweringContext) => Lowered;
 
@@ -160,16 +186,9 @@ export const LOWERINGS = {
   stopGradient: same,
   add: elementwise('Add'),
   sub: elementwise('Sub'),
-  // x * [cond] = Where(cond, x, 0): one node instead of Cast + Mul (where x is ±Inf or NaN and
-  // cond false this gives 0, the product NaN); ORT runs Where about as fast as Cast + Mul
-  mul: (ctx) => {
-    const [a, b] = ctx.args as [Lowered, Lowered];
-    const [flag, other] = a.bool ? [a, b] : [b, a];
-    // when the comparison is already cast to a number elsewhere, Mul by that is cheaper than Where
-    if (flag.bool && !other.bool && flag.float === undefined)
-      return { name: ctx.emit('Where', [ctx.bool(flag), ctx.float(other), ctx.constant(0)]), phys: unionPhys([a, b]) };
-    return elementwise('Mul')(ctx);
-  },
+  // x * [cond] is Mul by the comparison cast once to float: on ORT CPU, Where costs about five
+  // Muls (0.8 ms vs 0.16 ms on 2^20 floats, measured) and the Cast is shared by every use
+  mul: elementwise('Mul'),
   div: (ctx) => {
     // 1/x: Reciprocal, no constant operand
     if (constValue(ctx.node.args[0]!) === 1) return { name: ctx.emit('Reciprocal', [ctx.float(ctx.args[1]!)]), phys: ctx.args[1]!.phys };
@@ -194,7 +213,17 @@ export const LOWERINGS = {
     return { name: ctx.emit('Where', [ctx.bool(c), ctx.float(a), ctx.float(b)]), phys: unionPhys([c, a, b]) };
   },
   sum: reduce('ReduceSum'),
-  mean: reduce('ReduceMean'),
+  mean: (ctx) => {
+    // mean_c(z - logsoftmax z) = log sum_c e^z = max_c z + log sum_c e^(z - max): a per-pixel tensor
+    const z = logSumExpOperand(ctx.node);
+    if (z && ctx.classNormalization === 'decompose') {
+      const x = ctx.args[0]!;
+      const { max, sum } = ctx.classStats(x);
+      return { name: ctx.emit('Add', [max, ctx.emit('Log', [sum], {}, 'logClassSum')], {}, 'logSumExp'), phys: minusRoles(x.phys, ['class']) };
+    }
+    if (z) return reduce('ReduceMean')({ ...ctx, args: [ctx.lower(makeNode('sub', [z, logSoftmax(z)]))] });
+    return reduce('ReduceMean')(ctx);
+  },
   softmax: classNormalize('Softmax'),
   logSoftmax: classNormalize('LogSoftmax'),
   // left to ONNX broadcasting; materialized only for reductions and outputs

@@ -16,6 +16,7 @@ import {
   softmax,
   unionRoles,
 } from '@losskit/core';
+import { logSumExpOperand } from './lowerings.js';
 
 /**
  * Algebraic rewrites applied to value, gradients and state updates together before lowering.
@@ -113,12 +114,37 @@ const reduceRewrite =
       const total = op === 'sum' ? (rest.length > 0 ? size(rest) : constant(1)) : div(1, size(['class']));
       return fit(total, node, node.roles.length > 0 ? witness(x, node.roles) : undefined);
     }
+    // sum_R(a * onehot) = sum_(R-class)(a) for a spanning no class (sum_c onehot = 1)
+    if (op === 'sum' && roles.includes('class') && x.op === 'mul') {
+      const [a, b] = x.args as [Node, Node];
+      const [hot, w] = facts.isOneHot(a) ? [a, b] : facts.isOneHot(b) ? [b, a] : [];
+      const rest = roles.filter((r) => r !== 'class');
+      if (hot && w && !w.roles.includes('class') && includesRoles(w.roles, rest) && includesRoles(hot.roles, roles))
+        return fit(rest.length > 0 ? reduce('sum', w, rest) : w, node, witness(hot, node.roles));
+    }
+    // sum_R(onehot * logsoftmax z) = sum_R(onehot * z) - sum_(R-class) lse(z), lse = mean_c(z - logsoftmax z)
+    // (sum_c onehot = 1): no log-softmax tensor, only the per-pixel log-sum-exp
+    if (op === 'sum' && roles.includes('class') && x.op === 'mul') {
+      const [a, b] = x.args as [Node, Node];
+      const [hot, ls] = facts.isOneHot(a) && b.op === 'logSoftmax' ? [a, b] : facts.isOneHot(b) && a.op === 'logSoftmax' ? [b, a] : [];
+      if (hot && ls && includesRoles(hot.roles, roles)) {
+        const z = ls.args[0]!;
+        const lse = makeNode('mean', [makeNode('sub', [z, ls])], { roles: ['class'] });
+        const rest = roles.filter((r) => r !== 'class');
+        const picked = reduce('sum', mul(hot, z), roles);
+        return fit(makeNode('sub', [picked, rest.length > 0 ? reduce('sum', lse, rest) : lse]), node, undefined);
+      }
+    }
+    // sum(sum(y) - b) = sum(sum(y)) - sum(b) when a side is itself a reduction (the two then merge)
+    if (x.op === 'sub' && x.args.some((a) => a.op === 'sum' || a.op === 'mean') && x.args.every((a) => includesRoles(a.roles, roles)))
+      return makeNode('sub', [reduce(op, x.args[0]!, roles), reduce(op, x.args[1]!, roles)]);
     // sum(-x) = -sum(x): the negation runs on the reduced value
     if (x.op === 'neg') return neg(reduce(op, x.args[0]!, roles));
     // sum(s x) = s sum(x) for a scalar s (x must span the reduced roles itself)
     const st = scalarTimes(x);
     if (st && includesRoles(st.x.roles, roles)) return fit(mul(st.s, reduce(op, st.x, roles)), node, undefined);
-    if (x.op === 'sum' || x.op === 'mean') {
+    // (a log-sum-exp mean_c(z - logsoftmax z) stays whole: it lowers to a per-pixel tensor)
+    if ((x.op === 'sum' || x.op === 'mean') && !logSumExpOperand(x)) {
       const inner = x.args[0]!;
       const all = unionRoles(roles, x.attrs.roles!);
       // sum(sum(y, R1), R2) = sum(y, R1+R2); mean(mean(y, R1), R2) = mean(y, R1+R2)
@@ -143,6 +169,13 @@ function commonFactor(op: 'add' | 'sub', p: Node, q: Node): Node | undefined {
       const rest = makeNode(op, [p.args[1 - i]!, q.args[1 - j]!]);
       return mul(a, rest);
     }
+  // the same scalar factor under different broadcasts: s x ± s y = s (x ± y)
+  const sp = scalarTimes(p);
+  const sq = scalarTimes(q);
+  if (sp && sq && sp.s === sq.s) {
+    const out = mul(sp.s, makeNode(op, [sp.x, sq.x]));
+    return sameRoles(out.roles, unionRoles(p.roles, q.roles)) ? out : undefined;
+  }
   return undefined;
 }
 

@@ -13,7 +13,14 @@ import {
 } from '@losskit/core';
 import { GraphBuilder } from './graph-builder.js';
 import { type Layout, type LayoutName, axesOf, makeLayout, physicalShape } from './layout.js';
-import { type ClassNormalization, LOWERINGS, type Lowered, type LoweringContext } from './lowerings.js';
+import {
+  type ClassNormalization,
+  type ClassStats,
+  LOWERINGS,
+  type Lowered,
+  type LoweringContext,
+  loweredArgs,
+} from './lowerings.js';
 import { type RewriteFacts, prepareForLowering } from './rewrites.js';
 
 /** The opset every loss graph is emitted at (onnxruntime-node 1.30 runs up to 26). */
@@ -181,7 +188,7 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
   const memo = new Map<Node, Lowered>();
   const sizeMemo = new Map<string, Lowered>();
   const boolMemo = new Map<string, string>();
-  const classStatsMemo = new Map<string, { shifted: string; exp: string; sum: string }>();
+  const classStatsMemo = new Map<string, ClassStats>();
   let current: Node = roots[0]!;
 
   // the same ONNX op on the same values is emitted once (core nodes differing only in broadcasts
@@ -264,8 +271,7 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
   const lower = (node: Node): Lowered => {
     const done = memo.get(node);
     if (done) return done;
-    // broadcastLike(g, like) only needs g: like's value is left to ONNX broadcasting
-    const needed = node.op === 'broadcastLike' ? node.args.slice(0, 1) : node.args;
+    const needed = loweredArgs(node);
     const args = needed.map(lower);
     const saved = current;
     current = node;
@@ -294,7 +300,7 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
           const max = emit('ReduceMax', [float(x), axis], { keepdims: 1 }, 'classMax');
           const shifted = emit('Sub', [float(x), max], {}, 'shifted');
           const exp = emit('Exp', [shifted], {}, 'shiftedExp');
-          stats = { shifted, exp, sum: emit('ReduceSum', [exp, axis], { keepdims: 1 }, 'classSum') };
+          stats = { max, shifted, exp, sum: emit('ReduceSum', [exp, axis], { keepdims: 1 }, 'classSum') };
           classStatsMemo.set(x.name, stats);
         }
         return stats;
