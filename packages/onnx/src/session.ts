@@ -65,7 +65,6 @@ export class LossInputError extends Error {
   override name = 'LossInputError';
 }
 
-const ROLE_ORDER: readonly Role[] = ['batch', 'class', 'spatial'];
 
 /**
  * Compiles a loss (value, requested gradients, state updates) and opens an ONNX Runtime session
@@ -143,6 +142,53 @@ function toFloat32(what: string, data: unknown): Float32Array {
   throw new LossInputError(`${what}: data must be a Float32Array, Float64Array or number[], got ${data === null ? 'null' : typeof data}`);
 }
 
+interface InputPlan {
+  readonly info: GraphInputInfo;
+  /** Physical axes the input spans, ascending. */
+  readonly axes: readonly number[];
+  /** For each role it spans: the role, the positions of its axes among `axes`, and compiled sizes. */
+  readonly roles: readonly { role: Role; at: readonly number[]; fixed: readonly (number | undefined)[] }[];
+}
+
+interface FeedPlan {
+  readonly inputs: readonly InputPlan[];
+  readonly params: readonly GraphInputInfo[];
+  readonly states: readonly GraphInputInfo[];
+  readonly inputNames: ReadonlySet<string>;
+}
+
+/** Per-model facts every run needs, computed once (a run then only checks and wraps data). */
+const plans = new WeakMap<OnnxLoss, FeedPlan>();
+function planFor(model: OnnxLoss): FeedPlan {
+  let plan = plans.get(model);
+  if (plan) return plan;
+  const layout = model.layout;
+  const inputs = model.inputs
+    .filter((i) => i.kind === 'input')
+    .map((info) => {
+      const axes = axesOf(layout, info.roles);
+      return {
+        info,
+        axes,
+        roles: info.roles.map((role) => ({
+          role,
+          at: layout.axes[role].map((a) => axes.indexOf(a)),
+          fixed: layout.axes[role].map((a) => (typeof info.shape[a] === 'number' ? (info.shape[a] as number) : undefined)),
+        })),
+      };
+    });
+  plan = {
+    inputs,
+    params: model.inputs.filter((i) => i.kind === 'param'),
+    states: model.inputs.filter((i) => i.kind === 'state'),
+    inputNames: new Set(inputs.map((i) => i.info.source)),
+  };
+  plans.set(model, plan);
+  return plan;
+}
+
+const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
 /** The graph feeds for one run, with every shape, dtype and size checked against the model. */
 export function buildFeeds(
   model: OnnxLoss,
@@ -150,90 +196,95 @@ export function buildFeeds(
   carried: Readonly<Record<string, Float32Array>>,
 ): Record<string, Tensor> {
   const layout = model.layout;
-  const tensors: Record<string, TensorData | number> = { ...(given.inputs ?? {}) };
+  const plan = planFor(model);
+  const tensors: Record<string, TensorData | number | undefined> = { ...(given.inputs ?? {}) };
   if (given.prediction) tensors.pred = given.prediction;
   if (given.target) tensors.target = given.target;
-  const known = new Set(model.inputs.filter((i) => i.kind === 'input').map((i) => i.source));
-  for (const name of Object.keys(tensors))
-    if (!known.has(name))
+  for (const name in tensors)
+    if (!plan.inputNames.has(name))
       throw new LossInputError(
-        `unknown input '${name}': the loss takes ${[...known].map((n) => `'${n}'`).join(', ') || 'no tensor inputs'}`,
+        `unknown input '${name}': the loss takes ${[...plan.inputNames].map((n) => `'${n}'`).join(', ') || 'no tensor inputs'}`,
       );
-  for (const name of Object.keys(given.params ?? {}))
-    if (!model.inputs.some((i) => i.kind === 'param' && i.source === name))
-      throw new LossInputError(
-        `unknown param '${name}': the loss has ${model.inputs.filter((i) => i.kind === 'param').map((i) => `'${i.source}'`).join(', ') || 'no params'}`,
-      );
+  if (given.params)
+    for (const name in given.params)
+      if (!plan.params.some((i) => i.source === name))
+        throw new LossInputError(
+          `unknown param '${name}': the loss has ${plan.params.map((i) => `'${i.source}'`).join(', ') || 'no params'}`,
+        );
 
   // role sizes, from the first input spanning each role (and the static sizes compiled in)
   const dims: Partial<Record<Role, { value: number[]; from: string }>> = {};
   const feeds: Record<string, Tensor> = {};
-  const physical = (info: GraphInputInfo): number[] =>
-    info.roles.length === 0 ? [] : Array.from({ length: layout.rank }, (_, axis) => {
-      const role = ROLE_ORDER.find((r) => layout.axes[r].includes(axis))!;
-      return info.roles.includes(role) ? dims[role]!.value[layout.axes[role].indexOf(axis)]! : 1;
+  const physical = (info: GraphInputInfo): number[] => {
+    if (info.roles.length === 0) return [];
+    const shape = new Array<number>(layout.rank).fill(1);
+    for (const role of info.roles) layout.axes[role].forEach((axis, i) => {
+      shape[axis] = dims[role]!.value[i]!;
     });
+    return shape;
+  };
 
-  for (const info of model.inputs.filter((i) => i.kind === 'input')) {
-    const what = `input '${info.source}'`;
+  for (const { info, axes, roles } of plan.inputs) {
+    const what = () => `input '${info.source}'`;
     const value = tensors[info.source];
     if (value === undefined)
       throw new LossInputError(
-        `missing ${what} (shape ${describeShape(info)}, roles [${info.roles.join(', ')}])${info.source === 'pred' ? ': pass it as prediction' : ''}`,
+        `missing ${what()} (shape ${describeShape(info)}, roles [${info.roles.join(', ')}])${info.source === 'pred' ? ': pass it as prediction' : ''}`,
       );
     if (typeof value === 'number') {
-      if (info.roles.length > 0) throw new LossInputError(`${what} spans [${info.roles.join(', ')}] but was given a number`);
+      if (info.roles.length > 0) throw new LossInputError(`${what()} spans [${info.roles.join(', ')}] but was given a number`);
       feeds[info.name] = new Tensor('float32', Float32Array.of(value), []);
       continue;
     }
     if (typeof value !== 'object' || value === null || !Array.isArray(value.shape))
-      throw new LossInputError(`${what}: expected { shape: number[], data }, got ${JSON.stringify(value)?.slice(0, 80)}`);
-    const axes = axesOf(layout, info.roles);
-    const shape = [...value.shape];
-    let spanned: number[];
+      throw new LossInputError(`${what()}: expected { shape: number[], data }, got ${JSON.stringify(value)?.slice(0, 80)}`);
+    const shape = value.shape;
+    let spanned: readonly number[];
     if (shape.length === axes.length) spanned = shape;
     else if (shape.length === layout.rank && info.roles.length > 0) {
       const stray = shape.findIndex((d, axis) => !axes.includes(axis) && d !== 1);
       if (stray >= 0)
         throw new LossInputError(
-          `${what} has shape [${shape.join(', ')}]: axis ${stray} must be 1 (the input does not span that role); expected ${describeShape(info)}`,
+          `${what()} has shape [${shape.join(', ')}]: axis ${stray} must be 1 (the input does not span that role); expected ${describeShape(info)}`,
         );
       spanned = axes.map((a) => shape[a]!);
     } else
       throw new LossInputError(
-        `${what} has shape [${shape.join(', ')}] (rank ${shape.length}), expected ${describeShape(info)} or its ${axes.length} spanned axes (${layout.name} layout)`,
+        `${what()} has shape [${shape.join(', ')}] (rank ${shape.length}), expected ${describeShape(info)} or its ${axes.length} spanned axes (${layout.name} layout)`,
       );
-    if (!shape.every((d) => Number.isInteger(d) && d > 0))
-      throw new LossInputError(`${what} has shape [${shape.join(', ')}]: dimensions must be positive integers`);
-    for (const role of info.roles) {
-      const roleDims = layout.axes[role].map((a) => spanned[axes.indexOf(a)]!);
-      const seen = dims[role];
-      if (seen && seen.value.join(',') !== roleDims.join(','))
-        throw new LossInputError(
-          `shape mismatch: ${what} has ${role} [${roleDims.join(', ')}] but ${seen.from} has [${seen.value.join(', ')}] (${role} axis)`,
-        );
-      const fixed = info.shape.filter((_, axis) => layout.axes[role].includes(axis));
-      fixed.forEach((d, i) => {
-        if (typeof d === 'number' && d !== roleDims[i])
-          throw new LossInputError(`${what}: ${role} size ${roleDims[i]} but the model was compiled for ${d}`);
-      });
-      dims[role] ??= { value: roleDims, from: what };
+    let count = 1;
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d <= 0)
+        throw new LossInputError(`${what()} has shape [${shape.join(', ')}]: dimensions must be positive integers`);
+      count *= d;
     }
-    const count = shape.reduce((a, b) => a * b, 1);
-    const data = toFloat32(what, value.data);
+    for (const { role, at, fixed } of roles) {
+      const roleDims = at.map((i) => spanned[i]!);
+      const seen = dims[role];
+      if (seen && !sameDims(seen.value, roleDims))
+        throw new LossInputError(
+          `shape mismatch: ${what()} has ${role} [${roleDims.join(', ')}] but ${seen.from} has [${seen.value.join(', ')}] (${role} axis)`,
+        );
+      fixed.forEach((d, i) => {
+        if (d !== undefined && d !== roleDims[i])
+          throw new LossInputError(`${what()}: ${role} size ${roleDims[i]} but the model was compiled for ${d}`);
+      });
+      dims[role] ??= { value: roleDims, from: what() };
+    }
+    const data = toFloat32(what(), value.data);
     if (data.length !== count)
-      throw new LossInputError(`${what} has ${data.length} values but its shape [${shape.join(', ')}] needs ${count}`);
+      throw new LossInputError(`${what()} has ${data.length} values but its shape [${shape.join(', ')}] needs ${count}`);
     feeds[info.name] = new Tensor('float32', data, physical(info));
   }
 
-  for (const info of model.inputs.filter((i) => i.kind === 'param')) {
+  for (const info of plan.params) {
     const value = given.params?.[info.source] ?? info.default;
     if (value === undefined) throw new LossInputError(`missing param '${info.source}': bind it in params (it has no default)`);
     if (typeof value !== 'number') throw new LossInputError(`param '${info.source}' must be a number, got ${typeof value}`);
     feeds[info.name] = new Tensor('float32', Float32Array.of(value), []);
   }
 
-  for (const info of model.inputs.filter((i) => i.kind === 'state')) {
+  for (const info of plan.states) {
     const what = `state '${info.source}'`;
     for (const role of info.roles)
       if (!dims[role]) throw new LossInputError(`${what} spans ${role}, but no input fixes its size`);
@@ -245,10 +296,11 @@ export function buildFeeds(
       throw new LossInputError(`${what} has ${data.length} values but needs ${count} (shape [${shape.join(', ')}])`);
     feeds[info.name] = new Tensor('float32', data, shape);
   }
-  for (const name of Object.keys(given.state ?? {}))
-    if (!model.inputs.some((i) => i.kind === 'state' && i.source === name))
-      throw new LossInputError(
-        `unknown state slot '${name}': the loss has ${model.inputs.filter((i) => i.kind === 'state').map((i) => `'${i.source}'`).join(', ') || 'no state'}`,
-      );
+  if (given.state)
+    for (const name in given.state)
+      if (!plan.states.some((i) => i.source === name))
+        throw new LossInputError(
+          `unknown state slot '${name}': the loss has ${plan.states.map((i) => `'${i.source}'`).join(', ') || 'no state'}`,
+        );
   return feeds;
 }
