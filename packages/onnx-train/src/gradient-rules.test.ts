@@ -79,6 +79,36 @@ const rows: RuleRow[] = [
     tolerance: FLOAT,
   },
   {
+    name: 'Conv 3x3, stride 2, padding 1, dW by the dilated-Conv form (im2col budget 0)',
+    check: {
+      type: 'float',
+      inputShape: [2, 2, 6, 5],
+      im2colLimitBytes: 0,
+      build: (net, x) => conv2d(net, 'c', x, { out: 3, kernel: 3, stride: 2 }),
+    },
+    tolerance: FLOAT,
+  },
+  {
+    name: 'Conv 2x2, stride 2 on an odd size, dW by the dilated-Conv form (cropped)',
+    check: {
+      type: 'float',
+      inputShape: [1, 2, 5, 5],
+      im2colLimitBytes: 0,
+      build: (net, x) => conv2d(net, 'c', x, { out: 2, kernel: 2, stride: 2, padding: 0 }),
+    },
+    tolerance: FLOAT,
+  },
+  {
+    name: 'ConvTranspose 4x4, stride 2, padding 1, output padding 1, dW by the dilated-Conv form',
+    check: {
+      type: 'float',
+      inputShape: [2, 2, 3, 3],
+      im2colLimitBytes: 0,
+      build: (net, x) => convTranspose2d(net, 't', x, { out: 2, kernel: 4, stride: 2, padding: 1, outputPadding: 1 }),
+    },
+    tolerance: FLOAT,
+  },
+  {
     name: 'Relu',
     check: { type: 'double', inputShape: [2, 2, 3, 3], input: awayFromZero, build: (net, x) => relu(net, 'r', x) },
     tolerance: DOUBLE,

@@ -55,6 +55,39 @@ function broadcastShape(a: Shape, b: Shape): number[] {
   });
 }
 
+/**
+ * R[d, s, i, j] = sum over n, y, x of dense[n, d, y, x] * source[n, s, s_h*y + i - p_top, s_w*x + j - p_left]:
+ * the weight gradient of Conv (source X, dense dY) and of ConvTranspose (source dY, dense X).
+ * im2col (tapCorrelation) while its k² copies of the source fit the tape's budget, else the
+ * copy-free form: Conv(source^T, dense^T, dilations = stride) with N and C swapped, cropped to k.
+ */
+function weightGradient(
+  tape: Tape,
+  source: string,
+  pads: readonly number[],
+  dense: string,
+  kernel: [number, number],
+  strides: readonly number[],
+): string {
+  const [n, channels] = tape.shape(source) as [number, number];
+  const [, d, h, w] = tape.shape(dense) as [number, number, number, number];
+  const bytes = n * kernel[0] * kernel[1] * channels * h * w * (tape.type === 'double' ? 8 : 4);
+  if (bytes <= tape.im2colLimitBytes) return tapCorrelation(tape, padSpatial(tape, source, pads), dense, kernel, strides);
+  const ss = tape.shape(source);
+  const full = [0, 1].map((a) => ss[2 + a]! + pads[a]! + pads[a + 2]! - strides[a]! * ((a === 0 ? h : w) - 1));
+  const correlation = tape.op(
+    'Conv',
+    [transpose(tape, source, [1, 0, 2, 3]), transpose(tape, dense, [1, 0, 2, 3])],
+    [channels, d, full[0]!, full[1]!],
+    { pads: [...pads], dilations: [...strides], kernel_shape: [h, w] },
+  );
+  const cropped =
+    full[0] === kernel[0] && full[1] === kernel[1]
+      ? correlation
+      : tape.op('Slice', [correlation, tape.ints([0, 0]), tape.ints(kernel), tape.ints([2, 3])], [channels, d, ...kernel]);
+  return transpose(tape, cropped, [1, 0, 2, 3]);
+}
+
 /** Zero padding of the spatial axes, pads [top, left, bottom, right]. */
 function padSpatial(tape: Tape, x: string, pads: readonly number[]): string {
   if (pads.every((p) => p === 0)) return x;
@@ -116,7 +149,7 @@ function convAttrs(node: TapeNode) {
 export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
   // Y = Conv(X, W, B), stride s, pads p:
   //   dX = ConvTranspose(dY, W) with output_padding so that it has X's size
-  //   dW[o,c,i,j] = sum_n,y dY[n,o,y] X[n,c,s*y+i-p]  (tapCorrelation of padded X with dY)
+  //   dW[o,c,i,j] = sum_n,y dY[n,o,y] X[n,c,s*y+i-p]  (weightGradient: source X, dense dY)
   //   dB = sum over n, h, w of dY
   Conv: ({ tape, node, dOutputs: [dY], needs }) => {
     const [x, w] = node.inputs as [string, string];
@@ -136,13 +169,13 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
         kernel_shape: [ws[2]!, ws[3]!],
       });
     }
-    const dW = needs[1] ? tapCorrelation(tape, padSpatial(tape, x, pads), dY!, [ws[2]!, ws[3]!], strides) : null;
+    const dW = needs[1] ? weightGradient(tape, x, pads, dY!, [ws[2]!, ws[3]!], strides) : null;
     return [dX, dW, needs[2] ? biasGradient(tape, dY!) : null];
   },
 
   // Y = ConvTranspose(X, W, B), W [Cin, Cout, k, k], stride s, pads p (the adjoint of a Conv):
   //   dX = Conv(dY, W, stride s, pads p)
-  //   dW[c,o,i,j] = sum_n,x X[n,c,x] dY[n,o,s*x+i-p]  (tapCorrelation of padded dY with X)
+  //   dW[c,o,i,j] = sum_n,x X[n,c,x] dY[n,o,s*x+i-p]  (weightGradient: source dY, dense X)
   //   dB = sum over n, h, w of dY
   ConvTranspose: ({ tape, node, dOutputs: [dY], needs }) => {
     const [x, w] = node.inputs as [string, string];
@@ -152,7 +185,7 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     const dX = needs[0]
       ? tape.op('Conv', [dY!, w], xs, { strides, pads, kernel_shape: [ws[2]!, ws[3]!] })
       : null;
-    const dW = needs[1] ? tapCorrelation(tape, padSpatial(tape, dY!, pads), x, [ws[2]!, ws[3]!], strides) : null;
+    const dW = needs[1] ? weightGradient(tape, dY!, pads, x, [ws[2]!, ws[3]!], strides) : null;
     return [dX, dW, needs[2] ? biasGradient(tape, dY!) : null];
   },
 

@@ -33,7 +33,7 @@ export {
 } from './net.js';
 export { type AdamConfig, OPTIMIZERS, type OptimizerConfig, type OptimizerRule, type SgdConfig, optimizerRule } from './optimizers.js';
 export { Prng } from './prng.js';
-export { type FloatType, type Shape, Tape, type TapeNode, numel } from './tape.js';
+export { DEFAULT_IM2COL_LIMIT_BYTES, type FloatType, type Shape, Tape, type TapeNode, numel } from './tape.js';
 export { type StepResult, Trainer, type TrainerOptions } from './trainer.js';
 export {
   type CarriedValue,

@@ -11,6 +11,9 @@ export interface TapeNode {
   readonly attrs: Readonly<Record<string, AttrValue>>;
 }
 
+/** Default im2col budget per conv weight gradient. */
+export const DEFAULT_IM2COL_LIMIT_BYTES = 64 * 2 ** 20;
+
 export const numel = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 
 /**
@@ -23,10 +26,19 @@ export class Tape {
   private readonly shapes = new Map<string, Shape>();
   private readonly intConstants = new Map<string, number[]>();
 
+  /**
+   * Weight gradients of convolutions use an im2col (k² shifted copies of the input) up to this
+   * many bytes per conv, and the slower, copy-free dilated-Conv form above it (see gradient-rules.ts).
+   */
+  readonly im2colLimitBytes: number;
+
   constructor(
     readonly builder: GraphBuilder,
     readonly type: FloatType = 'float',
-  ) {}
+    options: { im2colLimitBytes?: number } = {},
+  ) {
+    this.im2colLimitBytes = options.im2colLimitBytes ?? DEFAULT_IM2COL_LIMIT_BYTES;
+  }
 
   /**
    * A graph input of the tape's float type (or another type) with a static shape; `declared`

@@ -27,6 +27,8 @@ export interface TrainerOptions {
   readonly providers?: readonly ExecutionProviderName[] | 'auto';
   /** Values for the loss's scalar params (defaults otherwise). */
   readonly lossParams?: Readonly<Record<string, number>>;
+  /** im2col budget per conv weight gradient (bytes): more is faster, less keeps peak memory down. Default 64 MiB. */
+  readonly im2colLimitBytes?: number;
 }
 
 export interface StepResult {
@@ -101,6 +103,7 @@ export class Trainer {
       found = (async () => {
         const graph = buildTrainingStep(this.model, this.loss, this.optimizer, shape, {
           ...(this.options.lossParams !== undefined ? { lossParams: this.options.lossParams } : {}),
+          ...(this.options.im2colLimitBytes !== undefined ? { im2colLimitBytes: this.options.im2colLimitBytes } : {}),
         });
         return { graph, session: await this.open(graph.bytes) };
       })();

@@ -100,12 +100,18 @@ const lossExpects = (loss: TrainingLoss, input: string): string | undefined =>
 export interface BuildOptions {
   /** Values for the loss's scalar params (its defaults otherwise). */
   readonly lossParams?: Readonly<Record<string, number>>;
+  /** im2col budget per conv weight gradient in bytes (default DEFAULT_IM2COL_LIMIT_BYTES, 64 MiB). */
+  readonly im2colLimitBytes?: number;
 }
 
 /** Forward (training mode), labels, loss and backward: what the step and the gradient graph share. */
 function forwardBackward(model: Model, loss: TrainingLoss, shape: StepShape, options: BuildOptions, graphName: string) {
   checkShape(model, shape);
-  const tape = new Tape(new GraphBuilder(graphName));
+  const tape = new Tape(
+    new GraphBuilder(graphName),
+    'float',
+    options.im2colLimitBytes === undefined ? {} : { im2colLimitBytes: options.im2colLimitBytes },
+  );
   const images = tape.input('images', [shape.batch, model.inChannels, shape.height, shape.width]);
   const labels = tape.input('labels', [shape.batch, shape.height, shape.width], 'int32');
   const { net, logits } = buildNet(model, tape, 'train', inputSources(tape), images);

@@ -19,6 +19,8 @@ export interface GradientCheckCase {
   readonly seed?: number;
   /** Central-difference step (default 1e-6 for double, 1e-2 for float). */
   readonly step?: number;
+  /** Tape's im2col budget (0: conv weight gradients take the dilated-Conv form). */
+  readonly im2colLimitBytes?: number;
 }
 
 export interface GradientCheckResult {
@@ -39,7 +41,7 @@ const ONNX_DOUBLE = 11;
  */
 export async function gradientCheck(c: GradientCheckCase): Promise<GradientCheckResult> {
   const random = new Prng(c.seed ?? 7);
-  const tape = new Tape(new GraphBuilder('gradient_check'), c.type);
+  const tape = new Tape(new GraphBuilder('gradient_check'), c.type, c.im2colLimitBytes === undefined ? {} : { im2colLimitBytes: c.im2colLimitBytes });
   const buffers = new Map<string, number[]>();
   const net = new Net(tape, c.mode ?? 'train', {
     parameter: (spec) => tape.input(spec.name, spec.shape),
