@@ -2,7 +2,15 @@ import { add, div, mul, pow, state, sub } from './builders.js';
 import { type Node, rewrite, withArgs } from './ir/node.js';
 import type { Roles } from './ir/roles.js';
 
-/** The two state slots behind one `ema` term: the biased moving sum and the step count. */
+/**
+ * The two state slots behind one `ema` term: the biased moving sum and the step count.
+ *
+ * @example
+ * ```ts
+ * import { emaSlots } from '@losskit/core';
+ * emaSlots('gap'); // { mean: 'gap.mean', steps: 'gap.steps' }
+ * ```
+ */
 export function emaSlots(slot: string): { mean: string; steps: string } {
   return { mean: `${slot}.mean`, steps: `${slot}.steps` };
 }
@@ -26,6 +34,15 @@ export function emaInputScale(node: Node): Node {
   return div(sub(1, decay), correction);
 }
 
+/**
+ * A state slot a lowered graph reads, and the expression of its value after this step.
+ *
+ * @example
+ * ```ts
+ * import { ema, input, lowerState, mean, type StateSlot } from '@losskit/core';
+ * const slots: StateSlot[] = lowerState([ema(mean(input('x')), 0.9, 'm')]).slots;
+ * ```
+ */
 export interface StateSlot {
   readonly name: string;
   readonly roles: Roles;
@@ -36,6 +53,13 @@ export interface StateSlot {
 /**
  * Replaces each `ema` node by plain arithmetic over `state` leaves and returns the state
  * updates. Backends only ever see state leaves plus (name -> next value) pairs.
+ *
+ * @example
+ * ```ts
+ * import { ema, input, lowerState, mean } from '@losskit/core';
+ * const { roots, slots } = lowerState([ema(mean(input('x')), 0.9, 'm')]);
+ * slots.map((s) => s.name); // ['m.mean', 'm.steps']
+ * ```
  */
 export function lowerState(roots: readonly Node[]): { roots: Node[]; slots: StateSlot[] } {
   const slots = new Map<string, StateSlot>();

@@ -4,11 +4,27 @@ import { type Node, ShapeError, describe, topoSort } from './ir/node.js';
 import { isBinaryOp, isCompareOp, isUnaryOp } from './ir/ops.js';
 import { ROLES, type Role, type Roles, formatRoles, minusRoles } from './ir/roles.js';
 
+/**
+ * The size of each role in one evaluation (spatial counts every spatial element).
+ *
+ * @example
+ * ```ts
+ * import { type RoleSizes } from '@losskit/core';
+ * const sizes: RoleSizes = { batch: 4, class: 3, spatial: 64 * 64 };
+ * ```
+ */
 export type RoleSizes = Record<Role, number>;
 
 /**
  * A float64 tensor over a set of roles. `data` is laid out batch-major over the roles it
  * spans (batch, class, spatial order; spatial flattened), like NCHW with missing axes dropped.
+ *
+ * @example
+ * ```ts
+ * import { evaluate, input, type Tensor } from '@losskit/core';
+ * const t: Tensor = evaluate(input('x'), { inputs: { x: { shape: [1, 2, 1, 1], data: [5, 6] } } }).value;
+ * t.roles; // ['batch', 'class', 'spatial']
+ * ```
  */
 export interface Tensor {
   readonly roles: Roles;
@@ -20,9 +36,28 @@ export interface Tensor {
  * A value for an input or state: a number for a scalar, or data with its shape. The shape
  * lists batch, class, then the spatial dims (any number, flattened), keeping only the roles
  * the input spans: a prediction is [N, C, H, W], per-class weights are [C].
+ *
+ * @example
+ * ```ts
+ * import { type TensorValue } from '@losskit/core';
+ * const prediction: TensorValue = { shape: [1, 2, 2, 2], data: new Float32Array(8) }; // [N, C, H, W]
+ * const scalar: TensorValue = 0.5;
+ * ```
  */
 export type TensorValue = number | { readonly shape: readonly number[]; readonly data: ArrayLike<number> } | Tensor;
 
+/**
+ * What `evaluate` binds: input data, param values, state from the previous step, sizes of roles no input spans.
+ *
+ * @example
+ * ```ts
+ * import { type Environment } from '@losskit/core';
+ * const env: Environment = {
+ *   inputs: { pred: { shape: [1, 2, 1, 1], data: [0.3, 0.7] } },
+ *   params: { A: 0.25 },
+ * };
+ * ```
+ */
 export interface Environment {
   readonly inputs?: Readonly<Record<string, TensorValue>>;
   readonly params?: Readonly<Record<string, number>>;
@@ -33,6 +68,16 @@ export interface Environment {
   readonly allowNonFinite?: boolean;
 }
 
+/**
+ * The result of `evaluate`: one tensor per root, and the state after this step.
+ *
+ * @example
+ * ```ts
+ * import { type Evaluation, evaluate, input, mean } from '@losskit/core';
+ * const result: Evaluation = evaluate(mean(input('x')), { inputs: { x: { shape: [2, 1, 1, 1], data: [1, 3] } } });
+ * result.value.data[0]; // 2
+ * ```
+ */
 export interface Evaluation {
   /** The value of each root, in order. */
   readonly values: Tensor[];
@@ -42,11 +87,36 @@ export interface Evaluation {
   readonly nextState: Record<string, Tensor>;
 }
 
+/**
+ * Input data that does not fit the expression: a missing input, a wrong shape, NaN or Inf (names the input).
+ *
+ * @example
+ * ```ts
+ * import { InputError, evaluate, input } from '@losskit/core';
+ * try {
+ *   evaluate(input('x'), { inputs: {} });
+ * } catch (error) {
+ *   if (error instanceof InputError) console.error(error.message); // names the missing input 'x'
+ * }
+ * ```
+ */
 export class InputError extends Error {
   override name = 'InputError';
 }
 
-/** The float64 reference interpreter: the oracle every backend is tested against. */
+/**
+ * The float64 reference interpreter: the oracle every backend is tested against.
+ *
+ * @example
+ * ```ts
+ * import { evaluate, gradient, input, mean, square } from '@losskit/core';
+ * const x = input('x');
+ * const loss = mean(square(x));
+ * const { values } = evaluate([loss, gradient(loss, x)], { inputs: { x: { shape: [2, 1, 1, 1], data: [1, 3] } } });
+ * values[0]!.data[0]; // 5
+ * values[1]!.data; // Float64Array [1, 3]
+ * ```
+ */
 export function evaluate(roots: Node | readonly Node[], env: Environment = {}): Evaluation {
   const list = Array.isArray(roots) ? (roots as readonly Node[]) : [roots as Node];
   const { roots: lowered, slots } = lowerState(list);
@@ -63,7 +133,15 @@ export function evaluate(roots: Node | readonly Node[], env: Environment = {}): 
   return { values: out, value: out[0]!, nextState };
 }
 
-/** The value of a scalar expression as a number. */
+/**
+ * The value of a scalar expression as a number.
+ *
+ * @example
+ * ```ts
+ * import { evaluateScalar, input, mean } from '@losskit/core';
+ * evaluateScalar(mean(input('x')), { inputs: { x: { shape: [3, 1, 1, 1], data: [1, 2, 6] } } }); // 3
+ * ```
+ */
 export function evaluateScalar(root: Node, env: Environment = {}): number {
   const { value } = evaluate(root, env);
   if (value.roles.length > 0) throw new ShapeError(`expected a scalar expression, got one spanning ${formatRoles(value.roles)}`);

@@ -31,7 +31,16 @@ import { simplify } from './simplify.js';
  */
 type ArgRule = ((g: Node, out: Node, ...args: Node[]) => Node) | null;
 
-/** One rule per op, one entry per argument. A missing op is a compile error. */
+/**
+ * One rule per op, one entry per argument. A missing op is a compile error.
+ *
+ * @example
+ * ```ts
+ * import { GRADIENT_RULES } from '@losskit/core';
+ * GRADIENT_RULES.exp.length; // 1: one rule per argument
+ * GRADIENT_RULES.sign; // [null]: no gradient
+ * ```
+ */
 export const GRADIENT_RULES = {
   const: [],
   input: [],
@@ -83,6 +92,16 @@ function unbroadcast(contribution: Node, arg: Node): Node {
   return includesRoles(summed.roles, arg.roles) ? summed : broadcastLike(summed, arg);
 }
 
+/**
+ * Options of `gradient`.
+ *
+ * @example
+ * ```ts
+ * import { gradient, type GradientOptions, input, square } from '@losskit/core';
+ * const options: GradientOptions = { simplify: false }; // the raw chain-rule graph
+ * const raw = gradient(square(input('x')), input('x'), options);
+ * ```
+ */
 export interface GradientOptions {
   /** Simplify the result (default true). */
   simplify?: boolean;
@@ -92,6 +111,15 @@ export interface GradientOptions {
  * Reverse-mode symbolic derivative of `root` with respect to each node in `wrt` (inputs,
  * params or any subexpression). A non-scalar root is differentiated as sum(root). The result
  * is IR again, so it can be simplified, printed, compiled, and differentiated once more.
+ *
+ * @example
+ * ```ts
+ * import { gradient, input, mul, print, sum } from '@losskit/core';
+ * const x = input('x');
+ * const w = input('w');
+ * const [dx, dw] = gradient(sum(mul(w, x, x)), [x, w]);
+ * print(dx!); // 2 w x, as an expression
+ * ```
  */
 export function gradient(root: Node, wrt: Node, options?: GradientOptions): Node;
 export function gradient(root: Node, wrt: readonly Node[], options?: GradientOptions): Node[];

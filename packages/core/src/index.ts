@@ -16,7 +16,7 @@ export * from './ir/ops.js';
 export * from './ir/roles.js';
 export { BINARY_KERNELS, UNARY_KERNELS } from './ir/kernels.js';
 export { type Bindings, DEFAULT_RULES, type Rule, type SimplifyOptions, match, rule, simplify, v } from './simplify.js';
-export { FORMULA_FUNCTIONS, ParseError, type ParseOptions, parse } from './parse.js';
+export { type Arg, type ArgKind, FORMULA_FUNCTIONS, type FunctionSpec, ParseError, type ParseOptions, parse } from './parse.js';
 export { type PrintOptions, formatNumber, print } from './print.js';
 export * from './losses/index.js';
 export * from './paper/index.js';

@@ -44,7 +44,15 @@ const GREEK = new Set([
 
 const escapeText = (s: string): string => s.replace(/([\\{}_^#$%&~])/g, (c) => (c === '\\' ? '\\textbackslash{}' : `\\${c}`));
 
-/** A leaf name in math style: L1 -> L_{1}, y_true -> y_{\mathrm{true}}, alpha -> \alpha, pred -> \mathrm{pred}. */
+/**
+ * A leaf name in math style: L1 -> L_{1}, y_true -> y_{\mathrm{true}}, alpha -> \alpha, pred -> \mathrm{pred}.
+ *
+ * @example
+ * ```ts
+ * import { latexName } from '@losskit/core';
+ * latexName('L1'); // a LaTeX rendering of the name
+ * ```
+ */
 export function latexName(name: string): string {
   const word = (w: string): string => (GREEK.has(w) ? `\\${w}` : w.length === 1 ? w : `\\mathrm{${escapeText(w)}}`);
   const digits = /^([A-Za-z]+)(\d+)$/.exec(name);
@@ -69,6 +77,12 @@ const roleText = (roles: Roles): string => roles.map((r) => `\\text{${r}}`).join
  * Readable LaTeX for a graph: fractions, \exp, \sqrt{}, |x|, \operatorname{ReLU}, sums and
  * means with their roles as subscripts, Iverson brackets for comparisons, cases for where.
  * For reading, not for parsing back (see `print`).
+ *
+ * @example
+ * ```ts
+ * import { input, mean, square, toLatex } from '@losskit/core';
+ * toLatex(mean(square(input('x')))); // LaTeX source, e.g. for KaTeX
+ * ```
  */
 export function toLatex(root: Node): string {
   const memo = new Map<Node, Latex>();

@@ -43,6 +43,16 @@ import {
 import { type Node, ShapeError } from './ir/node.js';
 import { ALL_ROLES, ROLES, type Role, isRole } from './ir/roles.js';
 
+/**
+ * Options of `parse`: what names mean.
+ *
+ * @example
+ * ```ts
+ * import { input, parse, type ParseOptions } from '@losskit/core';
+ * const options: ParseOptions = { names: { pred: input('pred') }, params: ['A'] };
+ * const loss = parse('A * mean(abs(pred))', options);
+ * ```
+ */
 export interface ParseOptions {
   /** Names bound to nodes: inputs, params, or whole subexpressions (`L1` -> `mean(abs(pred - target))`). */
   readonly names?: Readonly<Record<string, Node>>;
@@ -50,7 +60,19 @@ export interface ParseOptions {
   readonly params?: 'auto' | readonly string[];
 }
 
-/** A formula that cannot be read: says what was wrong, where (a character offset), and what would be right. */
+/**
+ * A formula that cannot be read: says what was wrong, where (a character offset), and what would be right.
+ *
+ * @example
+ * ```ts
+ * import { ParseError, parse } from '@losskit/core';
+ * try {
+ *   parse('A * (L1');
+ * } catch (error) {
+ *   if (error instanceof ParseError) console.error(error.message, error.position);
+ * }
+ * ```
+ */
 export class ParseError extends Error {
   override name = 'ParseError';
   constructor(
@@ -105,10 +127,37 @@ function mathjs(text: string): Ast {
   return mathjsParse(text);
 }
 
-/** Argument kinds of whitelisted functions. */
+/**
+ * Argument kinds of whitelisted functions.
+ *
+ * @example
+ * ```ts
+ * import { type ArgKind } from '@losskit/core';
+ * const kind: ArgKind = 'roles'; // e.g. the second argument of sum(x, "spatial")
+ * ```
+ */
 export type ArgKind = 'expr' | 'number' | 'string' | 'roles';
+/**
+ * A parsed argument of a formula function: an expression, a number, a string or a list of roles.
+ *
+ * @example
+ * ```ts
+ * import { type Arg, input } from '@losskit/core';
+ * const args: Arg[] = [input('x'), ['batch', 'spatial']];
+ * ```
+ */
 export type Arg = Node | number | string | readonly Role[];
 
+/**
+ * How a formula function is called and built: its usage text, argument kinds and builder.
+ *
+ * @example
+ * ```ts
+ * import { FORMULA_FUNCTIONS, type FunctionSpec } from '@losskit/core';
+ * const clampSpec: FunctionSpec = FORMULA_FUNCTIONS.clamp!;
+ * clampSpec.usage; // how a call is written
+ * ```
+ */
 export interface FunctionSpec {
   /** How a call is written, for error messages. */
   readonly usage: string;
@@ -145,7 +194,15 @@ const reduceFunction = (f: (x: Node, roles?: readonly Role[]) => Node, usage: st
 });
 const rolesOf = (args: readonly Arg[]): Role[] => (args as Role[][]).flat();
 
-/** The whitelist: every function a formula may call, with its builder. */
+/**
+ * The whitelist: every function a formula may call, with its builder.
+ *
+ * @example
+ * ```ts
+ * import { FORMULA_FUNCTIONS } from '@losskit/core';
+ * Object.keys(FORMULA_FUNCTIONS).includes('softmax'); // true
+ * ```
+ */
 export const FORMULA_FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
   exp: unaryFunction(exp, 'exp(x)'),
   log: unaryFunction(log, 'log(x)'),
@@ -230,6 +287,13 @@ const NAMED_CONSTANTS: Readonly<Record<string, number>> = { e: Math.E, pi: Math.
  * FORMULA_FUNCTIONS, strings for roles and slots (`sum(x, "spatial")`), and `name = expr` lines
  * before the result that bind names for the lines after them. `e^x` is exp(x); `e` and `pi`
  * are numbers unless bound. A written `-3` is the constant -3; `-(3)` is neg(3).
+ *
+ * @example
+ * ```ts
+ * import { abs, input, mean, parse, square, sub } from '@losskit/core';
+ * const d = sub(input('pred'), input('target'));
+ * const loss = parse('A*L1*exp((1-A)*L2)', { names: { L1: mean(abs(d)), L2: mean(square(d)) }, params: ['A'] });
+ * ```
  */
 export function parse(text: string, options: ParseOptions = {}): Node {
   if (typeof text !== 'string') throw new ParseError(`a formula must be a string, got ${typeof text}`, 0, String(text));

@@ -23,7 +23,15 @@ export const INFIX: Partial<Record<Op, { symbol: string; level: Level; left: Lev
   eq: { symbol: '==', level: 0, left: 1, right: 1 },
 };
 
-/** Shortest decimal that reads back as exactly the same float64 (JS's own number formatting), -0 kept. */
+/**
+ * Shortest decimal that reads back as exactly the same float64 (JS's own number formatting), -0 kept.
+ *
+ * @example
+ * ```ts
+ * import { formatNumber } from '@losskit/core';
+ * formatNumber(0.25); // '0.25'
+ * ```
+ */
 export function formatNumber(value: number): string {
   return Object.is(value, -0) ? '-0' : String(value);
 }
@@ -44,6 +52,16 @@ interface Printed {
   readonly level: Level;
 }
 
+/**
+ * Options of `print`.
+ *
+ * @example
+ * ```ts
+ * import { gradient, input, mean, print, type PrintOptions, square } from '@losskit/core';
+ * const options: PrintOptions = { share: true };
+ * print(gradient(mean(square(input('x'))), input('x')), options);
+ * ```
+ */
 export interface PrintOptions {
   /**
    * Write each subexpression used more than once as a line `t1 = ...` before the result, so
@@ -60,6 +78,13 @@ export interface PrintOptions {
  * identifier); numbers print exactly (`-3` is the constant, `-(3)` is neg of 3); a per-class
  * constant prints as `[1, 2]`; reductions name their roles unless they reduce every role of
  * their operand. Without `share`, a shared subexpression prints once per use.
+ *
+ * @example
+ * ```ts
+ * import { input, mean, parse, print, square } from '@losskit/core';
+ * const text = print(mean(square(input('x')))); // 'mean(square(x))'
+ * parse(text, { names: { x: input('x') } }); // the same node again
+ * ```
  */
 export function print(root: Node, options: PrintOptions = {}): string {
   const memo = new Map<Node, Printed>();

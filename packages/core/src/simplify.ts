@@ -22,9 +22,27 @@ import { type Node, rewrite, withArgs } from './ir/node.js';
 import { ALL_ROLES, sameRoles } from './ir/roles.js';
 import { COMMUTATIVE_OPS, isBinaryOp, isCompareOp, isUnaryOp } from './ir/ops.js';
 
+/**
+ * Pattern variables bound by `match`, by name.
+ *
+ * @example
+ * ```ts
+ * import { type Bindings, input, match, mul, v } from '@losskit/core';
+ * const bound: Bindings | undefined = match(mul(v('x'), 1), mul(input('y'), 1));
+ * bound?.x; // input('y')
+ * ```
+ */
 export type Bindings = Record<string, Node>;
 
-/** A rewrite rule: when `pattern` matches (and `when` holds), the node becomes `rewrite(bindings)`. */
+/**
+ * A rewrite rule: when `pattern` matches (and `when` holds), the node becomes `rewrite(bindings)`.
+ *
+ * @example
+ * ```ts
+ * import { type Rule, rule, sub, v } from '@losskit/core';
+ * const selfMinus: Rule = rule('x-x -> 0', sub(v('x'), v('x')), () => v('zero'));
+ * ```
+ */
 export interface Rule {
   readonly name: string;
   readonly pattern: Node;
@@ -32,17 +50,44 @@ export interface Rule {
   readonly when?: (b: Bindings) => boolean;
 }
 
-/** A pattern variable: matches any node and binds it by name. */
+/**
+ * A pattern variable: matches any node and binds it by name.
+ *
+ * @example
+ * ```ts
+ * import { add, rule, v } from '@losskit/core';
+ * const r = rule('x+0 -> x', add(v('x'), 0), (b) => b.x!);
+ * ```
+ */
 export const v = (name: string): Node => input(`$${name}`, ALL_ROLES);
 const isVar = (n: Node): boolean => n.op === 'input' && n.attrs.name!.startsWith('$');
 
+/**
+ * A simplification rule: when `pattern` matches (and `when` holds), the node becomes `rewrite(bindings)`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RULES, input, mul, rule, simplify, square, v } from '@losskit/core';
+ * const squares = rule('x*x -> square(x)', mul(v('x'), v('x')), (b) => square(b.x!));
+ * simplify(mul(input('y'), input('y')), { rules: [...DEFAULT_RULES, squares] }); // square(y)
+ * ```
+ */
 export function rule(name: string, pattern: Node, rewrite: (b: Bindings) => Node, when?: (b: Bindings) => boolean): Rule {
   return when ? { name, pattern, rewrite, when } : { name, pattern, rewrite };
 }
 
 const OPS_WITH_ATTRS: ReadonlySet<string> = new Set(['elu', 'sum', 'mean', 'ema']);
 
-/** Matches `node` against `pattern`; commutative ops are tried both ways. */
+/**
+ * Matches `node` against `pattern`; commutative ops are tried both ways.
+ *
+ * @example
+ * ```ts
+ * import { add, input, match, v } from '@losskit/core';
+ * match(add(v('x'), 0), add(input('y'), 0)); // { x: input('y') }
+ * match(add(v('x'), 0), input('y')); // undefined
+ * ```
+ */
 export function match(pattern: Node, node: Node, bound: Bindings = {}): Bindings | undefined {
   if (isVar(pattern)) {
     const name = pattern.attrs.name!.slice(1);
@@ -73,6 +118,12 @@ const one = constant(1);
 /**
  * The default rules. Each keeps the value of every expression whose value is finite: rules
  * that would turn an Inf or NaN of x into a number (x*0, x-x) are guarded by `isFinite`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RULES } from '@losskit/core';
+ * DEFAULT_RULES.map((r) => r.name); // 'x+0 -> x', ...
+ * ```
  */
 export const DEFAULT_RULES: readonly Rule[] = [
   rule('x+0 -> x', add(x, 0), (b) => b.x!),
@@ -145,6 +196,15 @@ function fitRoles(out: Node, node: Node): Node | undefined {
   return like && out.roles.every((r) => node.roles.includes(r)) ? broadcastLike(out, like) : undefined;
 }
 
+/**
+ * Options of `simplify`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RULES, type SimplifyOptions } from '@losskit/core';
+ * const options: SimplifyOptions = { rules: DEFAULT_RULES.slice(0, 5), maxPasses: 10 };
+ * ```
+ */
 export interface SimplifyOptions {
   rules?: readonly Rule[];
   /** Passes over the whole graph before giving up on a fixed point (default 32). */
@@ -155,6 +215,12 @@ export interface SimplifyOptions {
  * Rewrites to a fixed point: constant folding, then the rules. Never changes the value of an
  * expression that evaluates finite (property-tested); rewrites that would change an operand's
  * roles are rejected.
+ *
+ * @example
+ * ```ts
+ * import { add, input, mul, print, simplify } from '@losskit/core';
+ * print(simplify(add(mul(input('x'), 1), 0))); // 'x'
+ * ```
  */
 export function simplify(root: Node, options: SimplifyOptions = {}): Node {
   const rules = options.rules ?? DEFAULT_RULES;

@@ -3,6 +3,12 @@ import type { BinaryOp, CompareOp, UnaryOp } from './ops.js';
 /**
  * Scalar float64 semantics of every elementwise op: the reference evaluator runs them,
  * the simplifier folds constants with them, and backends are tested against them.
+ *
+ * @example
+ * ```ts
+ * import { UNARY_KERNELS } from '@losskit/core';
+ * UNARY_KERNELS.softplus(0); // Math.log(2)
+ * ```
  */
 export const UNARY_KERNELS: Record<Exclude<UnaryOp, 'elu'>, (x: number) => number> = {
   neg: (x) => -x,
@@ -25,6 +31,16 @@ export const UNARY_KERNELS: Record<Exclude<UnaryOp, 'elu'>, (x: number) => numbe
 /** elu(x) = x for x > 0, alpha*(e^x - 1) otherwise */
 export const elu = (x: number, alpha: number): number => (x > 0 ? x : alpha * Math.expm1(x));
 
+/**
+ * The float64 meaning of each binary op and comparison, as `evaluate` computes it.
+ *
+ * @example
+ * ```ts
+ * import { BINARY_KERNELS } from '@losskit/core';
+ * BINARY_KERNELS.pow(2, 10); // 1024
+ * BINARY_KERNELS.gt(3, 1); // 1
+ * ```
+ */
 export const BINARY_KERNELS: Record<BinaryOp | CompareOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,

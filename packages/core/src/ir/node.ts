@@ -10,7 +10,16 @@ import {
   unionRoles,
 } from './roles.js';
 
-/** Op-specific data. Only the fields an op uses are set. */
+/**
+ * Op-specific data. Only the fields an op uses are set.
+ *
+ * @example
+ * ```ts
+ * import { type Attrs, makeNode } from '@losskit/core';
+ * const attrs: Attrs = { name: 'A', default: 0.25 };
+ * const A = makeNode('param', [], attrs);
+ * ```
+ */
 export interface Attrs {
   /** const: a scalar, or a per-class vector. */
   readonly value?: number | readonly number[];
@@ -29,6 +38,14 @@ export interface Attrs {
 /**
  * One immutable, interned node: structurally equal graphs are the same object, so common
  * subexpressions are shared for free and memo tables can be keyed by node.
+ *
+ * @example
+ * ```ts
+ * import { input, mul, type Node } from '@losskit/core';
+ * const a: Node = mul(input('x'), 2);
+ * const b: Node = mul(input('x'), 2);
+ * a === b; // true: nodes are interned
+ * ```
  */
 export interface Node {
   readonly id: number;
@@ -39,6 +56,21 @@ export interface Node {
   readonly roles: Roles;
 }
 
+/**
+ * Tensors whose roles or sizes do not fit together (names the roles and sizes involved).
+ *
+ * @example
+ * ```ts
+ * import { ShapeError, evaluate, input, add } from '@losskit/core';
+ * try {
+ *   evaluate(add(input('a'), input('b')), {
+ *     inputs: { a: { shape: [2, 1, 1, 1], data: [1, 2] }, b: { shape: [3, 1, 1, 1], data: [1, 2, 3] } },
+ *   });
+ * } catch (error) {
+ *   if (error instanceof ShapeError) console.error(error.message); // batch size 2 vs 3
+ * }
+ * ```
+ */
 export class ShapeError extends Error {
   override name = 'ShapeError';
 }
@@ -66,7 +98,15 @@ function attrsKey(attrs: Attrs): string {
   return parts.join(';');
 }
 
-/** Makes (or finds) the node for `op(args)` with `attrs`, inferring and checking its roles. */
+/**
+ * Makes (or finds) the node for `op(args)` with `attrs`, inferring and checking its roles.
+ *
+ * @example
+ * ```ts
+ * import { input, makeNode } from '@losskit/core';
+ * const y = makeNode('exp', [input('x')]); // the same node as exp(input('x'))
+ * ```
+ */
 export function makeNode(op: Op, args: readonly Node[], attrs: Attrs = {}): Node {
   if (args.length !== ARITY[op]) throw new Error(`${op} takes ${ARITY[op]} argument(s), got ${args.length}`);
   const key = `${op}{${attrsKey(attrs)}}(${args.map((a) => a.id).join(',')})`;
@@ -129,7 +169,15 @@ export function describe(node: Node): string {
   return name !== undefined ? `${node.op} '${name}'` : node.op;
 }
 
-/** Every node reachable from the roots, each once, arguments before users. */
+/**
+ * Every node reachable from the roots, each once, arguments before users.
+ *
+ * @example
+ * ```ts
+ * import { exp, input, topoSort } from '@losskit/core';
+ * topoSort([exp(input('x'))]).map((n) => n.op); // ['input', 'exp']: arguments first
+ * ```
+ */
 export function topoSort(roots: readonly Node[]): Node[] {
   const order: Node[] = [];
   const seen = new Set<Node>();
@@ -157,19 +205,48 @@ export function topoSort(roots: readonly Node[]): Node[] {
   return order;
 }
 
-/** Number of distinct nodes in the graph (shared subexpressions count once). */
+/**
+ * Number of distinct nodes in the graph (shared subexpressions count once).
+ *
+ * @example
+ * ```ts
+ * import { add, input, mul, nodeCount } from '@losskit/core';
+ * const x = input('x');
+ * nodeCount(add(mul(x, x), mul(x, x))); // 3: x, x*x (shared) and the sum
+ * ```
+ */
 export function nodeCount(...roots: Node[]): number {
   return topoSort(roots).length;
 }
 
-/** The leaves of a graph of the given op (inputs, params, states), by name. */
+/**
+ * The leaves of a graph of the given op (inputs, params, states), by name.
+ *
+ * @example
+ * ```ts
+ * import { add, input, leaves, param } from '@losskit/core';
+ * const found = leaves([add(input('pred'), param('A'))], 'input');
+ * [...found.keys()]; // ['pred']
+ * ```
+ */
 export function leaves(roots: readonly Node[], op: 'input' | 'param' | 'state'): Map<string, Node> {
   const found = new Map<string, Node>();
   for (const node of topoSort(roots)) if (node.op === op) found.set(node.attrs.name!, node);
   return found;
 }
 
-/** Rebuilds a graph bottom-up, replacing each node by `f(node, newArgs)` (memoized). */
+/**
+ * Rebuilds a graph bottom-up, replacing each node by `f(node, newArgs)` (memoized).
+ *
+ * @example
+ * ```ts
+ * import { exp, input, log, makeNode, print, rewrite } from '@losskit/core';
+ * const [out] = rewrite([log(exp(input('x')))], (node, args) =>
+ *   node.op === 'log' && args[0]!.op === 'exp' ? args[0]!.args[0]! : makeNode(node.op, args, node.attrs),
+ * );
+ * print(out!); // x
+ * ```
+ */
 export function rewrite(roots: readonly Node[], f: (node: Node, args: readonly Node[]) => Node): Node[] {
   const done = new Map<Node, Node>();
   for (const node of topoSort(roots)) {

@@ -6,7 +6,16 @@ import { dice, focalTversky, generalizedDice, jaccard, logCoshDice, tversky } fr
 import { huber, l1, l2, logCosh } from './regression.js';
 import { cosineSchedule } from './schedules.js';
 
-/** Every catalogue loss by name; each takes its own typed options (all optional). */
+/**
+ * Every catalogue loss by name; each takes its own typed options (all optional).
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * const dice = catalogue.dice({ sparse: true, numClasses: 3, ignoreIndex: 255 });
+ * const focal = catalogue.focal({ gamma: 2 });
+ * ```
+ */
 export const catalogue = {
   l1,
   l2,
@@ -24,11 +33,27 @@ export const catalogue = {
   logCoshDice,
 } as const;
 
+/**
+ * The name of a catalogue loss.
+ *
+ * @example
+ * ```ts
+ * import { type CatalogueName, catalogue } from '@losskit/core';
+ * const name: CatalogueName = 'dice';
+ * const loss = catalogue[name]();
+ * ```
+ */
 export type CatalogueName = keyof typeof catalogue;
 
 /**
  * Representative option mixes of every catalogue loss, valid for data whose class axis has
  * `numClasses` entries (default 3): what backends and benchmarks run. Every case is a scalar loss.
+ *
+ * @example
+ * ```ts
+ * import { catalogueCases } from '@losskit/core';
+ * for (const { name, loss } of catalogueCases(4)) console.log(name, Object.keys(loss.inputs));
+ * ```
  */
 export function catalogueCases(numClasses = 3): { name: string; loss: Loss }[] {
   const C = numClasses;

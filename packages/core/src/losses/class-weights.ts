@@ -2,6 +2,16 @@ import { constant, mul } from '../builders.js';
 import type { Node } from '../ir/node.js';
 import { OptionError } from './options.js';
 
+/**
+ * The class-weighting options shared by several losses.
+ *
+ * @example
+ * ```ts
+ * import { classWeightVector, type ClassWeightOptions } from '@losskit/core';
+ * const options: ClassWeightOptions = { numClasses: 3, includeBackground: false };
+ * classWeightVector('dice', options); // constant [0, 1, 1]
+ * ```
+ */
 export interface ClassWeightOptions {
   readonly classWeights?: readonly number[] | undefined;
   /** false: class 0 (background) gets weight 0. Needs numClasses. */
@@ -12,6 +22,13 @@ export interface ClassWeightOptions {
 /**
  * Per-class weights as one constant vector (roles [class]), or null when every class weighs 1.
  * Excluding the background is weight 0 on class 0, so it composes with class weights.
+ *
+ * @example
+ * ```ts
+ * import { classWeightVector } from '@losskit/core';
+ * classWeightVector('focal', { classWeights: [1, 2, 2] }); // constant [1, 2, 2], roles ['class']
+ * classWeightVector('focal', {}); // null: every class weighs 1
+ * ```
  */
 export function classWeightVector(loss: string, options: ClassWeightOptions): Node | null {
   const { classWeights, includeBackground = true, numClasses } = options;

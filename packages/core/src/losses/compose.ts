@@ -3,6 +3,15 @@ import { type Node, topoSort } from '../ir/node.js';
 import { formatRoles } from '../ir/roles.js';
 import { type Loss, makeLoss, mergeInputs } from './loss.js';
 
+/**
+ * One term of `weightedSum`: a scalar loss and its weight (a number or an expression of params).
+ *
+ * @example
+ * ```ts
+ * import { catalogue, linearSchedule, type WeightedTerm } from '@losskit/core';
+ * const term: WeightedTerm = { loss: catalogue.dice(), weight: linearSchedule({ from: 0, to: 1, end: 10 }) };
+ * ```
+ */
 export interface WeightedTerm {
   readonly loss: Loss;
   /** A number, or an expression of params (e.g. a schedule of 'epoch'). Default 1. */
@@ -13,6 +22,15 @@ export interface WeightedTerm {
  * sum_i w_i L_i over scalar losses. Terms share inputs by name ('pred', 'target', 'labels'),
  * which must mean the same data in every term; params keep their names, so a weight
  * `linearSchedule({param: 'epoch', ...})` is bound at evaluation time like any param.
+ *
+ * @example
+ * ```ts
+ * import { catalogue, param, weightedSum } from '@losskit/core';
+ * const ceDice = weightedSum('ceDice', [
+ *   { loss: catalogue.categoricalCrossEntropy() },
+ *   { loss: catalogue.dice(), weight: param('lambda', { default: 0.5 }) },
+ * ]);
+ * ```
  */
 export function weightedSum(name: string, terms: readonly WeightedTerm[]): Loss {
   if (terms.length === 0) throw new Error(`weightedSum '${name}': give at least one term`);

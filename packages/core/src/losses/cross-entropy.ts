@@ -6,6 +6,16 @@ import { type OptionSchema, ensure, validateOptions } from './options.js';
 import { TARGET_OPTION_RULES, classTarget, prediction } from './prediction.js';
 import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
 
+/**
+ * Options of the categorical cross-entropies.
+ *
+ * @example
+ * ```ts
+ * import { type CrossEntropyOptions, categoricalCrossEntropy } from '@losskit/core';
+ * const options: CrossEntropyOptions = { labelSmoothing: 0.1, classWeights: [1, 2, 2] };
+ * const ce = categoricalCrossEntropy(options);
+ * ```
+ */
 export interface CrossEntropyOptions {
   /** pred holds logits (default) or probabilities. */
   readonly fromLogits?: boolean;
@@ -26,6 +36,16 @@ export interface CrossEntropyOptions {
   readonly reduction?: Reduction;
 }
 
+/**
+ * Options of `binaryCrossEntropy`: those of cross-entropy plus the mode.
+ *
+ * @example
+ * ```ts
+ * import { type BinaryCrossEntropyOptions, binaryCrossEntropy } from '@losskit/core';
+ * const options: BinaryCrossEntropyOptions = { mode: 'multilabel', fromLogits: true };
+ * const bce = binaryCrossEntropy(options);
+ * ```
+ */
 export interface BinaryCrossEntropyOptions extends CrossEntropyOptions {
   /** 'binary' (one channel) or 'multilabel' (independent sigmoid per class). Default 'binary'. */
   readonly mode?: 'binary' | 'multilabel';
@@ -43,14 +63,30 @@ const SCHEMA: OptionSchema = {
   reduction: REDUCTION_RULE,
 };
 
-/** -[t log p + (1-t) log(1-p)] per element; from logits z: softplus(z) - t z (never log 0). */
+/**
+ * -[t log p + (1-t) log(1-p)] per element; from logits z: softplus(z) - t z (never log 0).
+ *
+ * @example
+ * ```ts
+ * import { binaryCrossEntropyOf, input } from '@losskit/core';
+ * const perElement = binaryCrossEntropyOf(input('pred'), input('target'), true, 1e-7);
+ * ```
+ */
 export function binaryCrossEntropyOf(pred: Node, t: Node, fromLogits: boolean, eps: number): Node {
   if (fromLogits) return sub(softplus(pred), mul(t, pred));
   const p = clamp(pred, eps, 1 - eps);
   return neg(add(mul(t, log(p)), mul(sub(1, t), log(sub(1, p)))));
 }
 
-/** Binary / multilabel cross-entropy, elementwise over every role. */
+/**
+ * Binary / multilabel cross-entropy, elementwise over every role.
+ *
+ * @example
+ * ```ts
+ * import { binaryCrossEntropy } from '@losskit/core';
+ * const bce = binaryCrossEntropy(); // pred = logits, target = 0/1, mean over elements
+ * ```
+ */
 export function binaryCrossEntropy(options?: BinaryCrossEntropyOptions): Loss {
   const o = validateOptions('binaryCrossEntropy', options, {
     ...SCHEMA,
@@ -70,7 +106,15 @@ export function binaryCrossEntropy(options?: BinaryCrossEntropyOptions): Loss {
   });
 }
 
-/** log p over the class axis: logSoftmax of logits, or log of clamped probabilities. */
+/**
+ * log p over the class axis: logSoftmax of logits, or log of clamped probabilities.
+ *
+ * @example
+ * ```ts
+ * import { input, logProbabilities } from '@losskit/core';
+ * const logP = logProbabilities(input('pred'), true, 1e-7); // logSoftmax of logits
+ * ```
+ */
 export function logProbabilities(pred: Node, fromLogits: boolean, eps: number): Node {
   return fromLogits ? logSoftmax(pred) : log(clamp(pred, eps, 1));
 }
@@ -78,12 +122,26 @@ export function logProbabilities(pred: Node, fromLogits: boolean, eps: number): 
 /**
  * Categorical cross-entropy per pixel, -sum_c t'_c log p_c. With class weights the mean is
  * PyTorch's: sum(w_y l) / sum(w_y), w_y = sum_c w_c t_c the weight of each pixel's class.
+ *
+ * @example
+ * ```ts
+ * import { categoricalCrossEntropy } from '@losskit/core';
+ * const ce = categoricalCrossEntropy(); // pred = logits [N,C,H,W], target = one-hot
+ * ```
  */
 export function categoricalCrossEntropy(options?: CrossEntropyOptions): Loss {
   return categorical('categoricalCrossEntropy', options, options?.sparse ?? false);
 }
 
-/** Categorical cross-entropy from integer labels (one-hot encoded in the graph); needs numClasses. */
+/**
+ * Categorical cross-entropy from integer labels (one-hot encoded in the graph); needs numClasses.
+ *
+ * @example
+ * ```ts
+ * import { sparseCategoricalCrossEntropy } from '@losskit/core';
+ * const ce = sparseCategoricalCrossEntropy({ numClasses: 21, ignoreIndex: 255 }); // labels [N,H,W]
+ * ```
+ */
 export function sparseCategoricalCrossEntropy(options?: Omit<CrossEntropyOptions, 'sparse'>): Loss {
   return categorical('sparseCategoricalCrossEntropy', options, true);
 }

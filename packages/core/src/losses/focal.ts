@@ -8,6 +8,16 @@ import { ensure, validateOptions } from './options.js';
 import { type Mode, TARGET_OPTION_RULES, classTarget, prediction } from './prediction.js';
 import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
 
+/**
+ * Options of `focal`.
+ *
+ * @example
+ * ```ts
+ * import { focal, type FocalOptions } from '@losskit/core';
+ * const options: FocalOptions = { gamma: 2, alpha: 0.25, mode: 'binary' };
+ * const loss = focal(options);
+ * ```
+ */
 export interface FocalOptions {
   /** 'multiclass' (softmax, default), 'binary' or 'multilabel' (sigmoid per channel). */
   readonly mode?: Mode;
@@ -29,6 +39,12 @@ export interface FocalOptions {
  * Focal loss (Lin et al. 2017). Binary form from logits z: ce = softplus(z) - t z and
  * 1 - p_t = t sigmoid(-z) + (1-t) sigmoid(z), both exact at |z| = 100 (no 1 - exp(-ce)
  * cancellation). Multiclass: -sum_c t_c (1 - p_c)^gamma log p_c with log p = logSoftmax(z).
+ *
+ * @example
+ * ```ts
+ * import { focal } from '@losskit/core';
+ * const loss = focal({ gamma: 2 }); // multiclass, from logits
+ * ```
  */
 export function focal(options?: FocalOptions): Loss {
   const o = validateOptions('focal', options, {

@@ -24,7 +24,15 @@ export {
   logCoshDice,
   tversky,
 } from './overlap.js';
-export { type Mode, type Target, classIndices, classTarget, prediction } from './prediction.js';
+export {
+  type Mode,
+  type PredictionOptions,
+  type Target,
+  type TargetOptions,
+  classIndices,
+  classTarget,
+  prediction,
+} from './prediction.js';
 export { type Reduction, reduceWeighted } from './reduction.js';
 export { type HuberOptions, type RegressionOptions, huber, l1, l2, logCosh, logCoshOf } from './regression.js';
 export { type RampOptions, type StepOptions, cosineSchedule, linearSchedule, sinHalfPeriod, stepSchedule } from './schedules.js';

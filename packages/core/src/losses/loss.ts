@@ -7,9 +7,24 @@ import { formatRoles, type Roles, sameRoles } from '../ir/roles.js';
  * from it: 'logits' any finite real; 'probability' in [0, 1]; 'onehot' 0/1 with exactly one 1
  * along the class axis; 'binary' 0/1; 'labels' integer class indices in [0, numClasses) (or the
  * ignore index); 'mask' 0/1; 'real' any finite real; 'positive' finite and > 0.
+ *
+ * @example
+ * ```ts
+ * import { type InputDomain } from '@losskit/core';
+ * const domain: InputDomain = 'onehot';
+ * ```
  */
 export type InputDomain = 'logits' | 'probability' | 'onehot' | 'binary' | 'labels' | 'mask' | 'real' | 'positive';
 
+/**
+ * What one input of a loss is: its roles and the values it may hold.
+ *
+ * @example
+ * ```ts
+ * import { type InputSpec } from '@losskit/core';
+ * const labels: InputSpec = { roles: ['batch', 'spatial'], domain: 'labels', numClasses: 3, ignoreIndex: 255 };
+ * ```
+ */
 export interface InputSpec {
   readonly roles: Roles;
   readonly domain: InputDomain;
@@ -19,7 +34,16 @@ export interface InputSpec {
   readonly ignoreIndex?: number;
 }
 
-/** A loss: one expression plus enough metadata to feed it valid data generically. */
+/**
+ * A loss: one expression plus enough metadata to feed it valid data generically.
+ *
+ * @example
+ * ```ts
+ * import { catalogue, type Loss } from '@losskit/core';
+ * const loss: Loss = catalogue.dice();
+ * loss.inputs.pred?.domain; // 'logits'
+ * ```
+ */
 export interface Loss {
   readonly name: string;
   /** The loss; a scalar unless built with reduction 'none'. */
@@ -33,6 +57,15 @@ export interface Loss {
 /**
  * Assembles a Loss, checking that `inputs` lists exactly the input leaves of `expr` with their
  * roles, and reading every param's default from the graph.
+ *
+ * @example
+ * ```ts
+ * import { abs, input, makeLoss, mean, sub } from '@losskit/core';
+ * const mae = makeLoss('mae', mean(abs(sub(input('pred'), input('target')))), {
+ *   pred: { roles: ['batch', 'class', 'spatial'], domain: 'real' },
+ *   target: { roles: ['batch', 'class', 'spatial'], domain: 'real' },
+ * });
+ * ```
  */
 export function makeLoss(name: string, expr: Node, inputs: Readonly<Record<string, InputSpec>>): Loss {
   const found = leaves([expr], 'input');
@@ -55,7 +88,15 @@ export function makeLoss(name: string, expr: Node, inputs: Readonly<Record<strin
   return Object.freeze({ name, expr, inputs: Object.freeze(listed), params: Object.freeze(params) });
 }
 
-/** Merges the input descriptions of several losses; the same name must mean the same thing. */
+/**
+ * Merges the input descriptions of several losses; the same name must mean the same thing.
+ *
+ * @example
+ * ```ts
+ * import { catalogue, mergeInputs } from '@losskit/core';
+ * const inputs = mergeInputs([catalogue.categoricalCrossEntropy(), catalogue.dice()]); // pred and target
+ * ```
+ */
 export function mergeInputs(losses: readonly Loss[]): Record<string, InputSpec> {
   const merged: Record<string, InputSpec> = {};
   for (const loss of losses)

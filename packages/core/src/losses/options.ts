@@ -1,12 +1,43 @@
-/** One option's accepted values. */
+/**
+ * One option's accepted values.
+ *
+ * @example
+ * ```ts
+ * import { type OptionRule } from '@losskit/core';
+ * const gamma: OptionRule = { kind: 'number', min: 0 };
+ * ```
+ */
 export type OptionRule =
   | { readonly kind: 'number'; readonly min?: number; readonly max?: number; readonly above?: number; readonly integer?: boolean }
   | { readonly kind: 'boolean' }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'weights' };
 
+/**
+ * The accepted values of each option of one loss.
+ *
+ * @example
+ * ```ts
+ * import { type OptionSchema, validateOptions } from '@losskit/core';
+ * const schema: OptionSchema = { delta: { kind: 'number', above: 0 } };
+ * validateOptions('myLoss', { delta: 0.5 }, schema);
+ * ```
+ */
 export type OptionSchema = Readonly<Record<string, OptionRule>>;
 
+/**
+ * An invalid loss option: names the loss, the option and what is accepted.
+ *
+ * @example
+ * ```ts
+ * import { OptionError, catalogue } from '@losskit/core';
+ * try {
+ *   catalogue.focal({ gamma: -1 });
+ * } catch (error) {
+ *   if (error instanceof OptionError) console.error(error.message);
+ * }
+ * ```
+ */
 export class OptionError extends Error {
   override name = 'OptionError';
 }
@@ -52,6 +83,12 @@ function accepts(rule: OptionRule, value: unknown): boolean {
 /**
  * Checks a loss's options against its schema: unknown keys and out-of-range values are errors
  * that name the loss, the option, the value given and what would be accepted.
+ *
+ * @example
+ * ```ts
+ * import { validateOptions } from '@losskit/core';
+ * const options = validateOptions('myLoss', { smooth: 1 }, { smooth: { kind: 'number', min: 0 } });
+ * ```
  */
 export function validateOptions<T extends object>(loss: string, options: T | undefined, schema: OptionSchema): T {
   const given = (options ?? {}) as Record<string, unknown>;

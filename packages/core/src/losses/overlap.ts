@@ -10,6 +10,16 @@ import { type Mode, TARGET_OPTION_RULES, classTarget, prediction } from './predi
 import { logCoshOf } from './regression.js';
 import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
 
+/**
+ * Options of the overlap losses (Dice, Jaccard, generalized Dice, log-cosh Dice).
+ *
+ * @example
+ * ```ts
+ * import { dice, type OverlapOptions } from '@losskit/core';
+ * const options: OverlapOptions = { sparse: true, numClasses: 3, includeBackground: false, perImage: true };
+ * const loss = dice(options);
+ * ```
+ */
 export interface OverlapOptions {
   /** 'multiclass' (softmax, default), 'binary' (one sigmoid channel) or 'multilabel' (sigmoid per class). */
   readonly mode?: Mode;
@@ -35,6 +45,16 @@ export interface OverlapOptions {
   readonly reduction?: Reduction;
 }
 
+/**
+ * Options of `tversky`: overlap options plus the false-positive and false-negative weights.
+ *
+ * @example
+ * ```ts
+ * import { tversky, type TverskyOptions } from '@losskit/core';
+ * const options: TverskyOptions = { alpha: 0.3, beta: 0.7 };
+ * const loss = tversky(options);
+ * ```
+ */
 export interface TverskyOptions extends OverlapOptions {
   /** Weight of false positives (default 0.5; alpha = beta = 0.5 is Dice). */
   readonly alpha?: number;
@@ -42,6 +62,16 @@ export interface TverskyOptions extends OverlapOptions {
   readonly beta?: number;
 }
 
+/**
+ * Options of `focalTversky`: Tversky options plus the focusing exponent.
+ *
+ * @example
+ * ```ts
+ * import { focalTversky, type FocalTverskyOptions } from '@losskit/core';
+ * const options: FocalTverskyOptions = { alpha: 0.3, beta: 0.7, gamma: 0.75 };
+ * const loss = focalTversky(options);
+ * ```
+ */
 export interface FocalTverskyOptions extends TverskyOptions {
   /** Exponent on (1 - Tversky index): default 0.75 (Abraham and Khan 2019, 1/gamma with gamma = 4/3). */
   readonly gamma?: number;
@@ -98,13 +128,29 @@ function overClasses(name: string, c: Counts, perClass: Node): Loss {
   return makeLoss(name, reduceWeighted(perClass, c.classWeights, c.reduction), c.inputs);
 }
 
-/** Soft Dice loss: 1 - (2 I + s) / (P + T + s) per class. */
+/**
+ * Soft Dice loss: 1 - (2 I + s) / (P + T + s) per class.
+ *
+ * @example
+ * ```ts
+ * import { dice } from '@losskit/core';
+ * const loss = dice({ smooth: 1 });
+ * ```
+ */
 export function dice(options?: OverlapOptions): Loss {
   const c = counts('dice', validateOptions('dice', options, SCHEMA));
   return overClasses('dice', c, sub(1, ratio(c, mul(2, c.intersection), add(c.predicted, c.actual))));
 }
 
-/** Soft Jaccard / IoU loss: 1 - (I + s) / (P + T - I + s) per class. */
+/**
+ * Soft Jaccard / IoU loss: 1 - (I + s) / (P + T - I + s) per class.
+ *
+ * @example
+ * ```ts
+ * import { jaccard } from '@losskit/core';
+ * const loss = jaccard();
+ * ```
+ */
 export function jaccard(options?: OverlapOptions): Loss {
   const c = counts('jaccard', validateOptions('jaccard', options, SCHEMA));
   return overClasses('jaccard', c, sub(1, ratio(c, c.intersection, sub(add(c.predicted, c.actual), c.intersection))));
@@ -123,7 +169,15 @@ function tverskyIndex(c: Counts, alpha: number, beta: number): Node {
   return ratio(c, c.intersection, add(c.intersection, mul(alpha, falsePositive), mul(beta, falseNegative)));
 }
 
-/** Tversky loss: 1 - Tversky index per class. */
+/**
+ * Tversky loss: 1 - Tversky index per class.
+ *
+ * @example
+ * ```ts
+ * import { tversky } from '@losskit/core';
+ * const loss = tversky({ alpha: 0.3, beta: 0.7 });
+ * ```
+ */
 export function tversky(options?: TverskyOptions): Loss {
   const o = validateOptions('tversky', options, TVERSKY_SCHEMA);
   ensure((o.alpha ?? 0.5) + (o.beta ?? 0.5) > 0, 'tversky: alpha + beta must be > 0');
@@ -131,7 +185,15 @@ export function tversky(options?: TverskyOptions): Loss {
   return overClasses('tversky', c, sub(1, tverskyIndex(c, o.alpha ?? 0.5, o.beta ?? 0.5)));
 }
 
-/** Focal Tversky loss: (1 - Tversky index)^gamma per class. */
+/**
+ * Focal Tversky loss: (1 - Tversky index)^gamma per class.
+ *
+ * @example
+ * ```ts
+ * import { focalTversky } from '@losskit/core';
+ * const loss = focalTversky({ gamma: 0.75 });
+ * ```
+ */
 export function focalTversky(options?: FocalTverskyOptions): Loss {
   const o = validateOptions('focalTversky', options, { ...TVERSKY_SCHEMA, gamma: { kind: 'number', above: 0 } });
   ensure((o.alpha ?? 0.5) + (o.beta ?? 0.5) > 0, 'focalTversky: alpha + beta must be > 0');
@@ -140,7 +202,15 @@ export function focalTversky(options?: FocalTverskyOptions): Loss {
   return overClasses('focalTversky', c, modulating(base, o.gamma ?? 0.75, c.eps) ?? base);
 }
 
-/** log(cosh(Dice loss)) per class (Jadon 2020), computed without overflow. */
+/**
+ * log(cosh(Dice loss)) per class (Jadon 2020), computed without overflow.
+ *
+ * @example
+ * ```ts
+ * import { logCoshDice } from '@losskit/core';
+ * const loss = logCoshDice();
+ * ```
+ */
 export function logCoshDice(options?: OverlapOptions): Loss {
   const c = counts('logCoshDice', validateOptions('logCoshDice', options, SCHEMA));
   return overClasses('logCoshDice', c, logCoshOf(sub(1, ratio(c, mul(2, c.intersection), add(c.predicted, c.actual)))));
@@ -151,6 +221,12 @@ export function logCoshDice(options?: OverlapOptions): Loss {
  * w_c = 1 / T_c^2 for classes present in the target and 0 for absent ones (their weight would be
  * infinite), times any class weights. The weights are constants of the target: no gradient.
  * reduction 'none' gives one value per image when perImage, else the scalar.
+ *
+ * @example
+ * ```ts
+ * import { generalizedDice } from '@losskit/core';
+ * const loss = generalizedDice({ sparse: true, numClasses: 4 });
+ * ```
  */
 export function generalizedDice(options?: OverlapOptions): Loss {
   const c = counts('generalizedDice', validateOptions('generalizedDice', options, SCHEMA));

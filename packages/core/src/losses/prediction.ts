@@ -6,18 +6,43 @@ import { OptionError } from './options.js';
 /**
  * 'binary': one foreground channel (class axis of size 1), sigmoid; 'multilabel': independent
  * sigmoid per class; 'multiclass': softmax over the class axis, exactly one class per pixel.
+ *
+ * @example
+ * ```ts
+ * import { focal, type Mode } from '@losskit/core';
+ * const mode: Mode = 'multilabel';
+ * const loss = focal({ mode });
+ * ```
  */
 export type Mode = 'binary' | 'multiclass' | 'multilabel';
 
 export const PIXEL_ROLES = ['batch', 'spatial'] as const;
 
+/**
+ * Options of `prediction`: how the model output is read.
+ *
+ * @example
+ * ```ts
+ * import { prediction, type PredictionOptions } from '@losskit/core';
+ * const options: PredictionOptions = { mode: 'binary', fromLogits: true };
+ * const { probs } = prediction(options); // sigmoid(pred)
+ * ```
+ */
 export interface PredictionOptions {
   readonly mode: Mode;
   readonly fromLogits: boolean;
   readonly numClasses?: number | undefined;
 }
 
-/** The prediction input and its probabilities (softmax or sigmoid of logits, or as given). */
+/**
+ * The prediction input and its probabilities (softmax or sigmoid of logits, or as given).
+ *
+ * @example
+ * ```ts
+ * import { prediction } from '@losskit/core';
+ * const { pred, probs } = prediction({ mode: 'multiclass', fromLogits: true }); // probs = softmax(pred)
+ * ```
+ */
 export function prediction({ mode, fromLogits, numClasses }: PredictionOptions): {
   pred: Node;
   probs: Node;
@@ -34,6 +59,16 @@ export function prediction({ mode, fromLogits, numClasses }: PredictionOptions):
   return { pred, probs, spec };
 }
 
+/**
+ * Options of `classTarget`: dense or sparse target, classes, ignored pixels.
+ *
+ * @example
+ * ```ts
+ * import { classTarget, type TargetOptions } from '@losskit/core';
+ * const options: TargetOptions = { loss: 'myLoss', mode: 'multiclass', sparse: false, mask: true };
+ * const { target, valid } = classTarget(options);
+ * ```
+ */
 export interface TargetOptions {
   readonly loss: string;
   readonly mode: Mode;
@@ -45,6 +80,15 @@ export interface TargetOptions {
   readonly mask?: boolean | undefined;
 }
 
+/**
+ * The target side of a classification loss: a one-hot tensor, the valid-pixel mask (or null) and the input declarations.
+ *
+ * @example
+ * ```ts
+ * import { classTarget, type Target } from '@losskit/core';
+ * const t: Target = classTarget({ loss: 'myLoss', mode: 'multiclass', sparse: true, numClasses: 3, ignoreIndex: 255 });
+ * ```
+ */
 export interface Target {
   /** The target spread over the class axis: one-hot (or 0/1 per class, or probabilities). */
   readonly target: Node;
@@ -53,13 +97,27 @@ export interface Target {
   readonly inputs: Record<string, InputSpec>;
 }
 
-/** 0, 1, ..., n-1 as a per-class constant. */
+/**
+ * 0, 1, ..., n-1 as a per-class constant.
+ *
+ * @example
+ * ```ts
+ * import { classIndices, eq, input } from '@losskit/core';
+ * const onehot = eq(input('labels', ['batch', 'spatial']), classIndices(3)); // [batch, class, spatial]
+ * ```
+ */
 export const classIndices = (n: number): Node => constant(Array.from({ length: n }, (_, c) => c));
 
 /**
  * The target of a classification or overlap loss. Sparse labels are one-hot encoded inside the
  * graph as eq(labels, [0..C-1]) (broadcast to [batch, class, spatial]); ignored pixels become
  * an all-zero row there and a 0 in `valid`, so they drop out of every sum and count.
+ *
+ * @example
+ * ```ts
+ * import { classTarget } from '@losskit/core';
+ * const { target, valid, inputs } = classTarget({ loss: 'myLoss', mode: 'multiclass', sparse: true, numClasses: 3 });
+ * ```
  */
 export function classTarget(options: TargetOptions): Target {
   const { loss, mode, sparse, numClasses, ignoreIndex, mask } = options;

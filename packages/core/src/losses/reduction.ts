@@ -7,6 +7,13 @@ import type { OptionRule } from './options.js';
  * 'none' returns the unreduced tensor (per element for pointwise losses, per pixel [batch,
  * spatial] for class-summed losses such as cross-entropy, per class or per image and class for
  * overlap losses).
+ *
+ * @example
+ * ```ts
+ * import { type Reduction, l1 } from '@losskit/core';
+ * const reduction: Reduction = 'none';
+ * const perElement = l1({ reduction });
+ * ```
  */
 export type Reduction = 'mean' | 'sum' | 'none';
 export const REDUCTION_RULE: OptionRule = { kind: 'enum', values: ['mean', 'sum', 'none'] };
@@ -18,6 +25,12 @@ const TINY = 1e-12;
  * Reduces per-element values `values` with optional non-negative weights (a validity mask times
  * class weights) spanning a subset of its roles. The weighted mean is sum(w x) / sum(w), and is 0
  * when every weight is 0 (all pixels ignored) -- a documented finite result, not NaN.
+ *
+ * @example
+ * ```ts
+ * import { input, reduceWeighted } from '@losskit/core';
+ * const weighted = reduceWeighted(input('err'), input('mask', ['batch', 'spatial']), 'mean'); // sum(w x) / sum(w)
+ * ```
  */
 export function reduceWeighted(values: Node, weights: Node | null, reduction: Reduction): Node {
   const weighted = weights ? mul(values, weights) : values;

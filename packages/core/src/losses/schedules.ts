@@ -2,6 +2,16 @@ import { type Expr, add, clamp, div, ge, mul, param, sub } from '../builders.js'
 import type { Node } from '../ir/node.js';
 import { OptionError } from './options.js';
 
+/**
+ * A ramp from `from` to `to` as a param (default `epoch`) goes from `start` to `end`.
+ *
+ * @example
+ * ```ts
+ * import { linearSchedule, type RampOptions } from '@losskit/core';
+ * const warmup: RampOptions = { from: 0, to: 1, end: 5 };
+ * const weight = linearSchedule(warmup);
+ * ```
+ */
 export interface RampOptions {
   /** The param the schedule reads (default 'epoch', default value 0). */
   readonly param?: string;
@@ -23,7 +33,16 @@ function progress(name: string, o: RampOptions): Node {
   return clamp(div(sub(t, start), o.end - start), 0, 1);
 }
 
-/** from + (to - from) u, u the clamped progress through [start, end]. */
+/**
+ * from + (to - from) u, u the clamped progress through [start, end].
+ *
+ * @example
+ * ```ts
+ * import { evaluateScalar, linearSchedule } from '@losskit/core';
+ * const w = linearSchedule({ from: 1, to: 0, end: 10 });
+ * evaluateScalar(w, { params: { epoch: 5 } }); // 0.5
+ * ```
+ */
 export function linearSchedule(o: RampOptions): Node {
   return add(o.from, mul(o.to - o.from, progress('linearSchedule', o)));
 }
@@ -34,7 +53,15 @@ export function linearSchedule(o: RampOptions): Node {
  */
 const SIN_COEFFICIENTS = [1, -1 / 6, 1 / 120, -1 / 5040, 1 / 362880, -1 / 39916800, 1 / 6227020800, -1 / 1307674368000];
 
-/** sin x for |x| <= pi/2 as a polynomial (the IR has no trigonometric ops). */
+/**
+ * sin x for |x| <= pi/2 as a polynomial (the IR has no trigonometric ops).
+ *
+ * @example
+ * ```ts
+ * import { evaluateScalar, sinHalfPeriod } from '@losskit/core';
+ * evaluateScalar(sinHalfPeriod(Math.PI / 6)); // 0.5 (to ~1e-11)
+ * ```
+ */
 export function sinHalfPeriod(x: Expr): Node {
   const x2 = mul(x, x);
   let acc: Node | number = SIN_COEFFICIENTS[SIN_COEFFICIENTS.length - 1]!;
@@ -45,6 +72,13 @@ export function sinHalfPeriod(x: Expr): Node {
 /**
  * Cosine annealing: from + (to - from) (1 - cos(pi u)) / 2, written as
  * from + (to - from) (1 + sin(pi (u - 1/2))) / 2 with the polynomial sine above.
+ *
+ * @example
+ * ```ts
+ * import { cosineSchedule, evaluateScalar } from '@losskit/core';
+ * const w = cosineSchedule({ from: 0, to: 1, end: 20 });
+ * evaluateScalar(w, { params: { epoch: 10 } }); // 0.5
+ * ```
  */
 export function cosineSchedule(o: RampOptions): Node {
   const u = progress('cosineSchedule', o);
@@ -52,6 +86,16 @@ export function cosineSchedule(o: RampOptions): Node {
   return add(o.from, mul((o.to - o.from) / 2, add(1, s)));
 }
 
+/**
+ * A piecewise-constant schedule: `values[i]` from `milestones[i - 1]` on.
+ *
+ * @example
+ * ```ts
+ * import { stepSchedule, type StepOptions } from '@losskit/core';
+ * const steps: StepOptions = { values: [1, 0.1, 0.01], milestones: [10, 20] };
+ * const weight = stepSchedule(steps);
+ * ```
+ */
 export interface StepOptions {
   readonly param?: string;
   /** values[0] before milestones[0], values[i] from milestones[i-1] on. */
@@ -60,7 +104,16 @@ export interface StepOptions {
   readonly milestones: readonly number[];
 }
 
-/** Piecewise constant: values[0] + sum_i (values[i+1] - values[i]) [t >= milestones[i]]. */
+/**
+ * Piecewise constant: values[0] + sum_i (values[i+1] - values[i]) [t >= milestones[i]].
+ *
+ * @example
+ * ```ts
+ * import { evaluateScalar, stepSchedule } from '@losskit/core';
+ * const lr = stepSchedule({ values: [1, 0.1], milestones: [30] });
+ * evaluateScalar(lr, { params: { epoch: 31 } }); // 0.1
+ * ```
+ */
 export function stepSchedule(o: StepOptions): Node {
   if (o.values.length !== o.milestones.length + 1)
     throw new OptionError(

@@ -20,6 +20,16 @@ type Values = { readonly shape: readonly number[]; readonly data: ArrayLike<numb
  * the flat index, the value and what was expected: NaN/Inf anywhere, probabilities outside
  * [0, 1], labels that are not integers in [0, numClasses) (or the ignore index), one-hot rows
  * that do not sum to 1, class axes of the wrong size, missing inputs.
+ *
+ * @example
+ * ```ts
+ * import { catalogue, validateInputs } from '@losskit/core';
+ * const loss = catalogue.categoricalCrossEntropy();
+ * validateInputs(loss, {
+ *   pred: { shape: [1, 2, 1, 1], data: [0.5, -0.5] },
+ *   target: { shape: [1, 2, 1, 1], data: [1, 0] },
+ * }); // throws InputError when the target is not one-hot
+ * ```
  */
 export function validateInputs(loss: Pick<Loss, 'name' | 'inputs'>, inputs: Readonly<Record<string, TensorValue>>): void {
   for (const [name, spec] of Object.entries(loss.inputs)) {

@@ -1,4 +1,12 @@
-/** Scores of one class, or an average over classes. */
+/**
+ * Scores of one class, or an average over classes.
+ *
+ * @example
+ * ```ts
+ * import { ConfusionMatrix, type ClassScores } from '@losskit/core';
+ * const scores: ClassScores = new ConfusionMatrix(2).update([0, 1], [0, 1]).metrics().micro;
+ * ```
+ */
 export interface ClassScores {
   /** Dice similarity coefficient 2TP / (2TP + FP + FN); equal to F1 on hard labels. */
   readonly dice: number;
@@ -12,6 +20,16 @@ export interface ClassScores {
   readonly recall: number;
 }
 
+/**
+ * Everything `ConfusionMatrix.metrics()` reports: per class, macro and micro averages, pixel accuracy.
+ *
+ * @example
+ * ```ts
+ * import { ConfusionMatrix, type SegmentationMetrics } from '@losskit/core';
+ * const m: SegmentationMetrics = new ConfusionMatrix(2).update([0, 1, 1], [0, 1, 0]).metrics();
+ * m.pixelAccuracy; // 2/3
+ * ```
+ */
 export interface SegmentationMetrics {
   /** Per class; NaN in every field for a class absent from both prediction and target. */
   readonly perClass: readonly ClassScores[];
@@ -27,6 +45,16 @@ export interface SegmentationMetrics {
   readonly pixels: number;
 }
 
+/**
+ * Options of `ConfusionMatrix`.
+ *
+ * @example
+ * ```ts
+ * import { ConfusionMatrix, type ConfusionMatrixOptions } from '@losskit/core';
+ * const options: ConfusionMatrixOptions = { ignoreIndex: 255 };
+ * const cm = new ConfusionMatrix(21, options);
+ * ```
+ */
 export interface ConfusionMatrixOptions {
   /** Target pixels with this label are skipped entirely (their prediction too). */
   readonly ignoreIndex?: number;
@@ -40,6 +68,14 @@ export interface ConfusionMatrixOptions {
  * Policy for edge cases: a class absent from both prediction and target has no defined score:
  * NaN per class and left out of macro averages. A class present on one side only scores 0
  * (precision 0 when it is never predicted, recall 0 when it never occurs).
+ *
+ * @example
+ * ```ts
+ * import { ConfusionMatrix } from '@losskit/core';
+ * const cm = new ConfusionMatrix(3, { ignoreIndex: 255 });
+ * cm.update([0, 1, 2, 2], [0, 1, 1, 255]);
+ * cm.metrics().macro.iou;
+ * ```
  */
 export class ConfusionMatrix {
   readonly numClasses: number;
@@ -149,7 +185,15 @@ function averageOf(list: readonly ClassScores[]): ClassScores {
   return { dice: mean('dice'), f1: mean('f1'), iou: mean('iou'), precision: mean('precision'), recall: mean('recall') };
 }
 
-/** Index of the largest class score per pixel, for probabilities or logits laid out [N, C, ...spatial]. */
+/**
+ * Index of the largest class score per pixel, for probabilities or logits laid out [N, C, ...spatial].
+ *
+ * @example
+ * ```ts
+ * import { argmaxClasses } from '@losskit/core';
+ * argmaxClasses([0.1, 0.9, 0.8, 0.2], [1, 2, 1, 2]); // Int32Array [1, 0]: per pixel, from [N, C, H, W]
+ * ```
+ */
 export function argmaxClasses(scores: ArrayLike<number>, shape: readonly number[]): Int32Array {
   const [batch = 1, classes = 1] = shape;
   const spatial = shape.slice(2).reduce((a, b) => a * b, 1);

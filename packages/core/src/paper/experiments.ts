@@ -17,9 +17,28 @@ import {
 import type { PaperFilter } from './filters.js';
 import { type PaperTerms, paperTerms } from './terms.js';
 
-/** Which of the paper's loss families an experiment adds to cross-entropy. */
+/**
+ * Which of the paper's loss families an experiment adds to cross-entropy.
+ *
+ * @example
+ * ```ts
+ * import { type PaperFamily, paperExperiments } from '@losskit/core';
+ * const family: PaperFamily = 'ema';
+ * const emaExperiments = paperExperiments.filter((e) => e.family === family);
+ * ```
+ */
 export type PaperFamily = 'crossEntropy' | 'l1l2' | 'exponential' | 'hybridV1' | 'ema' | 'hybridV2';
 
+/**
+ * Options of `PaperExperiment.build`.
+ *
+ * @example
+ * ```ts
+ * import { type PaperBuildOptions, paperExperiments } from '@losskit/core';
+ * const options: PaperBuildOptions = { ema: 'stateful', numClasses: 21 };
+ * const loss = paperExperiments[11]!.build(options);
+ * ```
+ */
 export interface PaperBuildOptions {
   /** The EMA term: 'literal' (printed Step1/Step2, stateless; default) or 'stateful' (moving average over steps). */
   readonly ema?: 'literal' | 'stateful';
@@ -27,6 +46,16 @@ export interface PaperBuildOptions {
   readonly numClasses?: number;
 }
 
+/**
+ * One row of the paper's Table 1: cross-entropy plus one hybrid term with a filter.
+ *
+ * @example
+ * ```ts
+ * import { type PaperExperiment, paperExperiments } from '@losskit/core';
+ * const twelve: PaperExperiment = paperExperiments.find((e) => e.id === 12)!;
+ * twelve.filter; // 'biElu'
+ * ```
+ */
 export interface PaperExperiment {
   readonly id: number;
   /** The Table 1 name. */
@@ -118,7 +147,15 @@ const ROWS: readonly Row[] = [
   ...filteredRows('hybridV2', 'linear'),
 ];
 
-/** The 27 experiments of Table 1, ids 1..27: cross-entropy plus each hybrid term (Algorithms 1 and 2). */
+/**
+ * The 27 experiments of Table 1, ids 1..27: cross-entropy plus each hybrid term (Algorithms 1 and 2).
+ *
+ * @example
+ * ```ts
+ * import { paperExperiments } from '@losskit/core';
+ * const losses = paperExperiments.map((e) => e.build({ numClasses: 3 })); // 27 losses over pred and labels
+ * ```
+ */
 export const paperExperiments: readonly PaperExperiment[] = Object.freeze(
   ROWS.map((row, i) =>
     Object.freeze({

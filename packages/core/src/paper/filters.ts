@@ -1,12 +1,27 @@
 import { elu, neg, relu, sqrt, sub, add } from '../builders.js';
 import type { Node } from '../ir/node.js';
 
-/** The relation-analysis filters of the paper, applied to the dynamic (EMA) term. */
+/**
+ * The relation-analysis filters of the paper, applied to the dynamic (EMA) term.
+ *
+ * @example
+ * ```ts
+ * import { PAPER_FILTERS, type PaperFilter, input } from '@losskit/core';
+ * const filter: PaperFilter = 'biElu';
+ * const filtered = PAPER_FILTERS[filter](input('z', []));
+ * ```
+ */
 export type PaperFilter = 'none' | 'sqrt' | 'relu' | 'elu' | 'biRelu' | 'biElu';
 
 /**
  * Floor inside the square-root filter: its slope at 0 is 1 / (2 sqrt(eps)) = 500 instead of
  * infinite, and negative arguments get slope 0 instead of NaN.
+ *
+ * @example
+ * ```ts
+ * import { SQRT_FILTER_EPS } from '@losskit/core';
+ * SQRT_FILTER_EPS; // 1e-6
+ * ```
  */
 export const SQRT_FILTER_EPS = 1e-6;
 
@@ -22,6 +37,12 @@ export const SQRT_FILTER_EPS = 1e-6;
  *   one scalar unit; for ReLU this is z itself.
  * - biElu: elu(z) - elu(-z). Eq. (9) prints eLU(z) - eLU(z), identically 0; the bipolar form
  *   with the sign of the second argument restored is implemented instead.
+ *
+ * @example
+ * ```ts
+ * import { PAPER_FILTERS, input } from '@losskit/core';
+ * const biRelu = PAPER_FILTERS.biRelu(input('z', [])); // relu(z) - relu(-z)
+ * ```
  */
 export const PAPER_FILTERS: Record<PaperFilter, (z: Node) => Node> = {
   none: (z) => z,

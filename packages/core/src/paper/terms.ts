@@ -3,7 +3,15 @@ import type { Node } from '../ir/node.js';
 import type { InputSpec } from '../losses/loss.js';
 import { PIXEL_ROLES, classIndices } from '../losses/prediction.js';
 
-/** The three base losses every paper experiment is made of, over one prediction. */
+/**
+ * The three base losses every paper experiment is made of, over one prediction.
+ *
+ * @example
+ * ```ts
+ * import { type PaperTerms, paperTerms } from '@losskit/core';
+ * const terms: PaperTerms = paperTerms(3); // over integer labels with 3 classes
+ * ```
+ */
 export interface PaperTerms {
   /** Categorical cross-entropy from logits, mean over pixels. */
   readonly crossEntropy: Node;
@@ -19,6 +27,13 @@ export interface PaperTerms {
  * numClasses, integer 'labels' [batch, spatial] one-hot encoded in the graph. L1 and L2 compare
  * the softmax probabilities with the one-hot target, averaged over every element (Keras's
  * mean_absolute_error / mean_squared_error on a segmentation map give the same numbers).
+ *
+ * @example
+ * ```ts
+ * import { add, makeLoss, paperTerms } from '@losskit/core';
+ * const { crossEntropy, L1, L2, inputs } = paperTerms();
+ * const loss = makeLoss('ce+l1+l2', add(crossEntropy, L1, L2), inputs);
+ * ```
  */
 export function paperTerms(numClasses?: number): PaperTerms {
   const pred = input('pred');
