@@ -5,15 +5,44 @@ import { type AxisMap, type Layout, shapeFor } from './layout.js';
 import { type Binding, Program, materialize } from './program.js';
 import { gatherScalarFactors } from './scalar-factors.js';
 
+/**
+ * How gradients are computed: 'symbolic' (the core's simplified derivative, via tf.customGrad) or 'autodiff' (tfjs's own).
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { compile, type GradientMode } from '@losskit/tfjs';
+ * const mode: GradientMode = 'autodiff';
+ * const reference = compile(catalogue.dice(), { gradient: mode }); // for comparison with the symbolic default
+ * ```
+ */
 export type GradientMode = 'symbolic' | 'autodiff';
 /**
  * When the layers-loss call updates ema state. 'recording' (default): only while tfjs records
  * gradients, i.e. in a training step (model.fit's optimizer step, tf.grads, optimizer.minimize), so
  * validation and model.evaluate leave the state alone. 'always' / 'never' as named.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { compile, type StateUpdate } from '@losskit/tfjs';
+ * const stateUpdate: StateUpdate = 'never'; // a frozen moving average, e.g. for evaluation
+ * const loss = compile(catalogue.dice(), { stateUpdate });
+ * ```
  */
 export type StateUpdate = 'recording' | 'always' | 'never';
 
-/** The parts of a catalogue `Loss` that compiling needs. */
+/**
+ * The parts of a catalogue `Loss` that compiling needs.
+ *
+ * @example
+ * ```ts
+ * import { input, mean, square } from '@losskit/core';
+ * import { compile, type LossDefinition } from '@losskit/tfjs';
+ * const definition: LossDefinition = { name: 'meanSquare', expr: mean(square(input('pred'))) };
+ * const loss = compile(definition);
+ * ```
+ */
 export interface LossDefinition {
   readonly name?: string;
   readonly expr: Node;
@@ -21,6 +50,17 @@ export interface LossDefinition {
   readonly params?: Readonly<Record<string, number>>;
 }
 
+/**
+ * Options of `compile`.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { compile, type CompileOptions } from '@losskit/tfjs';
+ * const options: CompileOptions = { layout: 'NCHW', params: { A: 0.3 }, stateUpdate: 'always' };
+ * const loss = compile(catalogue.focal(), options);
+ * ```
+ */
 export interface CompileOptions {
   /** Physical layout of every tensor passed in and returned (default 'NHWC', the tfjs convention). */
   layout?: Layout;
@@ -39,12 +79,38 @@ export interface CompileOptions {
   checkFinite?: boolean;
 }
 
+/**
+ * The value of a compiled loss and its gradient with respect to each input differentiated.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { compile, type ValueAndGrad } from '@losskit/tfjs';
+ * const loss = compile(catalogue.l2());
+ * const x = tf.ones([1, 2, 2, 1]);
+ * const { value, grads }: ValueAndGrad = loss.valueAndGrad({ pred: x, target: tf.zerosLike(x) });
+ * ```
+ */
 export interface ValueAndGrad {
   value: tf.Tensor;
   /** One gradient per input differentiated, shaped like the tensor given for it. */
   grads: Record<string, tf.Tensor>;
 }
 
+/**
+ * A loss compiled to tfjs ops: callable as a layers loss `(yTrue, yPred) => tf.Scalar`, with value, gradient, params and state methods.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { compile, type CompiledLoss } from '@losskit/tfjs';
+ * const loss: CompiledLoss = compile(catalogue.dice());
+ * const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3 })] });
+ * model.compile({ optimizer: 'adam', loss: loss.asLayersLoss() });
+ * ```
+ */
 export interface CompiledLoss {
   /** The layers-loss form: (yTrue, yPred) => loss, differentiable by tfjs with respect to yPred. */
   (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar;
@@ -107,6 +173,17 @@ function plan(value: Node, extra: (lowered: Node) => readonly Node[] = () => [])
 /**
  * Compiles a core expression (or catalogue loss) to tfjs ops. Call it as a layers loss
  * `(yTrue, yPred) => tf.Scalar`, or use `value` / `valueAndGrad` / `call` on named inputs.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { compile } from '@losskit/tfjs';
+ * const loss = compile(catalogue.categoricalCrossEntropy());
+ * const logits = tf.randomNormal([2, 4, 4, 3]);
+ * const labels = tf.oneHot(tf.randomUniform([2, 4, 4], 0, 3, 'int32'), 3);
+ * const { value, grads } = loss.valueAndGrad({ pred: logits, target: labels });
+ * ```
  */
 export function compile(loss: Node | LossDefinition, options: CompileOptions = {}): CompiledLoss {
   const definition: LossDefinition = isLoss(loss) ? loss : { expr: loss };

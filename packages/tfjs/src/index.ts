@@ -10,5 +10,5 @@ export {
 export { InputError, type InputValue } from './inputs.js';
 export { type AxisMap, type Layout, axesOf, roleAxes, shapeFor } from './layout.js';
 export { LOWERINGS, type Lowering, type LoweringContext } from './lowerings.js';
-export { Program, UnsupportedOpError, materialize } from './program.js';
+export { type Binding, Program, UnsupportedOpError, materialize } from './program.js';
 export { type BackendChoice, type BackendSelection, DEFAULT_ORDER, type SelectBackendOptions, selectBackend } from './select-backend.js';

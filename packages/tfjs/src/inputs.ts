@@ -2,9 +2,34 @@ import { type Node, type Role, type RoleSizes, ShapeError, formatRoles } from '@
 import * as tf from '@tensorflow/tfjs-core';
 import { type AxisMap, type Layout, axisRole, roleAxes } from './layout.js';
 
-/** A value for one input: a tensor in the compiled layout (or a number for a scalar input). */
+/**
+ * A value for one input: a tensor in the compiled layout (or a number for a scalar input).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { type InputValue } from '@losskit/tfjs';
+ * const pred: InputValue = tf.zeros([1, 8, 8, 3]); // NHWC
+ * const temperature: InputValue = 2; // a scalar input
+ * ```
+ */
 export type InputValue = tf.Tensor | number;
 
+/**
+ * Inputs that do not fit a compiled loss: missing, of the wrong dtype or shape, or not finite (names the input).
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { InputError, compile } from '@losskit/tfjs';
+ * try {
+ *   compile(catalogue.l1()).value({ pred: tf.ones([1, 2, 2, 1]) }); // no target
+ * } catch (error) {
+ *   if (error instanceof InputError) console.error(error.message);
+ * }
+ * ```
+ */
 export class InputError extends Error {
   override name = 'InputError';
 }

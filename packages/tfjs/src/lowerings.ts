@@ -7,6 +7,13 @@ import { type AxisMap, axesOf, logicalShape, roleAxes } from './layout.js';
  * span, so tfjs broadcasting lines them up) or as rank-0 scalars. A size-1 axis along a role the
  * value does span means "the same along that role": broadcasts stay lazy until an output needs
  * the full shape (see `materialize`), and reductions account for them.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { type Lowering, type LoweringContext } from '@losskit/tfjs';
+ * const square: Lowering = (node, ctx: LoweringContext) => tf.square(ctx.value(node.args[0]!));
+ * ```
  */
 export interface LoweringContext {
   readonly axes: AxisMap;
@@ -26,6 +33,16 @@ export interface LoweringContext {
   compare(f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor;
 }
 
+/**
+ * Lowers one core node to a tfjs tensor, reading its arguments through the context.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { type Lowering } from '@losskit/tfjs';
+ * const negate: Lowering = (node, ctx) => tf.neg(ctx.value(node.args[0]!));
+ * ```
+ */
 export type Lowering = (node: Node, ctx: LoweringContext) => tf.Tensor;
 
 const arg = (node: Node, ctx: LoweringContext, i = 0): tf.Tensor => ctx.value(node.args[i]!);
@@ -157,6 +174,12 @@ const constant: Lowering = (node, ctx) => {
 /**
  * One lowering per op. `ema` is absent on purpose: `lowerState` rewrites it into arithmetic over
  * state leaves before lowering. An op missing here fails at compile time with its name.
+ *
+ * @example
+ * ```ts
+ * import { LOWERINGS } from '@losskit/tfjs';
+ * Object.keys(LOWERINGS).includes('softmax'); // true
+ * ```
  */
 export const LOWERINGS: Partial<Record<Op, Lowering>> = {
   const: constant,

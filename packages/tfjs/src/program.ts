@@ -3,11 +3,34 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type AxisMap, shapeFor } from './layout.js';
 import { CONDITIONS, LOWERINGS, type Lowering, type LoweringContext } from './lowerings.js';
 
+/**
+ * An op that has no lowering in the table a `Program` was built with (names the op).
+ *
+ * @example
+ * ```ts
+ * import { exp, input } from '@losskit/core';
+ * import { LOWERINGS, Program, UnsupportedOpError } from '@losskit/tfjs';
+ * try {
+ *   new Program([exp(input('x'))], { ...LOWERINGS, exp: undefined });
+ * } catch (error) {
+ *   if (error instanceof UnsupportedOpError) console.error(error.message);
+ * }
+ * ```
+ */
 export class UnsupportedOpError extends Error {
   override name = 'UnsupportedOpError';
 }
 
-/** What a run binds: the axis map of this call, the leaves, the cached constants. */
+/**
+ * What a run binds: the axis map of this call, the leaves, the cached constants.
+ *
+ * @example
+ * ```ts
+ * import { type Binding } from '@losskit/tfjs';
+ * declare const binding: Binding; // built by compile() for each call
+ * binding.scalar(0.5); // a cached scalar tensor
+ * ```
+ */
 export interface Binding {
   readonly axes: AxisMap;
   leaf(node: Node): tf.Tensor;
@@ -21,6 +44,13 @@ export interface Binding {
 /**
  * Several roots lowered together with one memo table: the core graph is interned, so a node
  * shared by the value, the gradients and the next state is computed once per run.
+ *
+ * @example
+ * ```ts
+ * import { exp, input } from '@losskit/core';
+ * import { Program } from '@losskit/tfjs';
+ * const program = new Program([exp(input('x'))]); // fails here, naming the op, if one has no lowering
+ * ```
  */
 export class Program {
   readonly roots: readonly Node[];
@@ -73,7 +103,18 @@ export class Program {
   }
 }
 
-/** A physical tensor at the full shape of the roles its node spans (expands lazy broadcasts). */
+/**
+ * A physical tensor at the full shape of the roles its node spans (expands lazy broadcasts).
+ *
+ * @example
+ * ```ts
+ * import { input } from '@losskit/core';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { materialize } from '@losskit/tfjs';
+ * const axes = { layout: 'NHWC' as const, rank: 4, spatialDims: [2, 2], sizes: { batch: 1, class: 3, spatial: 4 } };
+ * const full = materialize(tf.ones([1, 1, 1, 3]), input('x'), axes); // [1, 2, 2, 3]
+ * ```
+ */
 export function materialize(t: tf.Tensor, node: Node, axes: AxisMap): tf.Tensor {
   const shape = shapeFor(axes, node.roles);
   if (t.shape.length === shape.length && t.shape.every((n, i) => n === shape[i])) return t;

@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+/**
+ * A tfjs backend `selectBackend` can activate (and the package that provides it).
+ *
+ * @example
+ * ```ts
+ * import { type BackendChoice, selectBackend } from '@losskit/tfjs';
+ * const preference: BackendChoice[] = ['node-gpu', 'node'];
+ * await selectBackend(preference); // falls back along DEFAULT_ORDER
+ * ```
+ */
 export type BackendChoice = 'node-gpu' | 'node' | 'webgpu' | 'wasm' | 'cpu';
 
 /** Each candidate: the package that provides it and the tfjs backend name it registers. */
@@ -11,9 +21,27 @@ const CANDIDATES: Record<BackendChoice, { module: string; backend: string }> = {
   cpu: { module: '@tensorflow/tfjs-backend-cpu', backend: 'cpu' },
 };
 
-/** Fastest first: native TensorFlow with CUDA, native TensorFlow, WebGPU, WebAssembly, plain JS. */
+/**
+ * Fastest first: native TensorFlow with CUDA, native TensorFlow, WebGPU, WebAssembly, plain JS.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_ORDER } from '@losskit/tfjs';
+ * DEFAULT_ORDER; // ['node-gpu', 'node', 'webgpu', 'wasm', 'cpu']
+ * ```
+ */
 export const DEFAULT_ORDER: readonly BackendChoice[] = ['node-gpu', 'node', 'webgpu', 'wasm', 'cpu'];
 
+/**
+ * What `selectBackend` chose, and why the candidates before it were passed over.
+ *
+ * @example
+ * ```ts
+ * import { type BackendSelection, selectBackend } from '@losskit/tfjs';
+ * const selection: BackendSelection = await selectBackend(['wasm', 'cpu']);
+ * console.log(selection.chosen, selection.skipped);
+ * ```
+ */
 export interface BackendSelection {
   /** The candidate that was chosen. */
   chosen: BackendChoice;
@@ -23,6 +51,16 @@ export interface BackendSelection {
   skipped: { candidate: BackendChoice; reason: string }[];
 }
 
+/**
+ * Options of `selectBackend`.
+ *
+ * @example
+ * ```ts
+ * import { selectBackend, type SelectBackendOptions } from '@losskit/tfjs';
+ * const options: SelectBackendOptions = { importModule: (name) => import(name) };
+ * await selectBackend('cpu', options);
+ * ```
+ */
 export interface SelectBackendOptions {
   /** How a package is loaded (default: dynamic import). Tests pass a stand-in. */
   importModule?: (name: string) => Promise<unknown>;
@@ -35,6 +73,13 @@ const message = (e: unknown): string => (e instanceof Error ? e.message.split('\
  * (one candidate or an ordered list) and then the rest in `DEFAULT_ORDER`. The optional packages
  * (@tensorflow/tfjs-node, -node-gpu, -backend-webgpu, -backend-wasm) are loaded with a dynamic
  * import inside try/catch, so none of them is required.
+ *
+ * @example
+ * ```ts
+ * import { selectBackend } from '@losskit/tfjs';
+ * const { chosen, skipped } = await selectBackend(); // the fastest installed backend
+ * for (const s of skipped) console.log(`${s.candidate}: ${s.reason}`);
+ * ```
  */
 export async function selectBackend(
   preference?: BackendChoice | readonly BackendChoice[],
