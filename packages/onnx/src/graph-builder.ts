@@ -2,9 +2,28 @@ import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
 
+/**
+ * An ONNX tensor element type, as the builder names it.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder, type OnnxElemType } from '@losskit/onnx';
+ * const type: OnnxElemType = 'int64';
+ * const labels = new GraphBuilder('g').input('labels', type, ['N', 'H', 'W']);
+ * ```
+ */
 export type OnnxElemType = 'float' | 'double' | 'int64' | 'int32' | 'bool';
 
-/** A constant tensor: an initializer or a TENSOR attribute. `data` is row-major over `dims`. */
+/**
+ * A constant tensor: an initializer or a TENSOR attribute. `data` is row-major over `dims`.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder, type TensorInit } from '@losskit/onnx';
+ * const weights: TensorInit = { type: 'float', dims: [2, 2], data: [1, 0, 0, 1] };
+ * const w = new GraphBuilder('g').initializer('W', weights);
+ * ```
+ */
 export interface TensorInit {
   type: OnnxElemType;
   dims: number[];
@@ -15,6 +34,13 @@ export interface TensorInit {
  * An attribute value. A plain number is an INT when it is an integer, a FLOAT otherwise — except
  * for attribute names that ONNX always types FLOAT (alpha, beta, epsilon, …, see FLOAT_ATTRIBUTES),
  * so `{ alpha: 1 }` is the float 1.0. `{ float }`, `{ int }`, `{ ints }`, `{ floats }` force the type.
+ *
+ * @example
+ * ```ts
+ * import { type AttrValue } from '@losskit/onnx';
+ * const axes: AttrValue = { ints: [1] };
+ * const alpha: AttrValue = 1; // FLOAT for 'alpha' (see FLOAT_ATTRIBUTES)
+ * ```
  */
 export type AttrValue =
   | number
@@ -26,11 +52,32 @@ export type AttrValue =
   | { int: number }
   | TensorInit;
 
+/**
+ * Options of `GraphBuilder`.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder, type GraphBuilderOptions } from '@losskit/onnx';
+ * const options: GraphBuilderOptions = { opset: 21 };
+ * const g = new GraphBuilder('loss', options);
+ * ```
+ */
 export interface GraphBuilderOptions {
   /** ai.onnx opset, 7..26 (onnxruntime-node 1.30 accepts up to 26). */
   opset?: number;
 }
 
+/**
+ * Options of `GraphBuilder.node`: outputs, name, domain.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder, type NodeOptions } from '@losskit/onnx';
+ * const g = new GraphBuilder('g');
+ * const options: NodeOptions = { outputs: 2, name: 'split' };
+ * const [a, b] = g.node('Split', [g.input('x', 'float', [4])], { axis: 0, num_outputs: 2 }, options);
+ * ```
+ */
 export interface NodeOptions {
   /** How many outputs the node has (names generated from the node name), or their names. */
   outputs?: number | string[];
@@ -42,13 +89,35 @@ export interface NodeOptions {
   docString?: string;
 }
 
+/**
+ * Options of `GraphBuilder.toModel`: documentation and metadata stored in the model.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder, type ModelOptions } from '@losskit/onnx';
+ * const options: ModelOptions = { docString: 'my loss', metadata: { version: '1' } };
+ * const g = new GraphBuilder('g');
+ * g.output(g.input('x', 'float', [1]), 'float', [1]);
+ * const bytes = g.toModel(options);
+ * ```
+ */
 export interface ModelOptions {
   docString?: string;
   metadata?: Record<string, string>;
   producer?: string;
 }
 
-/** One emitted node, as recorded by the builder (also used for the readable text form). */
+/**
+ * One emitted node, as recorded by the builder (also used for the readable text form).
+ *
+ * @example
+ * ```ts
+ * import { type BuiltNode, GraphBuilder } from '@losskit/onnx';
+ * const g = new GraphBuilder('g');
+ * const [y] = g.node('Relu', [g.input('x', 'float', [3])]);
+ * const recorded: BuiltNode = { name: 'relu', opType: 'Relu', domain: '', inputs: ['x'], outputs: [y!], attrs: {} };
+ * ```
+ */
 export interface BuiltNode {
   readonly name: string;
   readonly opType: string;
@@ -58,7 +127,25 @@ export interface BuiltNode {
   readonly attrs: Readonly<Record<string, AttrValue>>;
 }
 
+/**
+ * The ai.onnx opset a `GraphBuilder` targets unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_OPSET } from '@losskit/onnx';
+ * DEFAULT_OPSET; // 18
+ * ```
+ */
 export const DEFAULT_OPSET = 18;
+/**
+ * The highest ai.onnx opset the builder accepts (what onnxruntime-node 1.30 loads).
+ *
+ * @example
+ * ```ts
+ * import { MAX_OPSET } from '@losskit/onnx';
+ * MAX_OPSET; // 26
+ * ```
+ */
 export const MAX_OPSET = 26;
 const MIN_OPSET = 7;
 
@@ -70,7 +157,15 @@ const ELEM_TYPES: Record<OnnxElemType, number> = {
   bool: onnx.TensorProto.DataType.BOOL,
 };
 
-/** Attribute names that the ONNX operator schemas type FLOAT even when the value is integral. */
+/**
+ * Attribute names that the ONNX operator schemas type FLOAT even when the value is integral.
+ *
+ * @example
+ * ```ts
+ * import { FLOAT_ATTRIBUTES } from '@losskit/onnx';
+ * FLOAT_ATTRIBUTES.has('epsilon'); // true: { epsilon: 1 } is written as the float 1.0
+ * ```
+ */
 export const FLOAT_ATTRIBUTES: ReadonlySet<string> = new Set([
   'alpha',
   'beta',
@@ -94,6 +189,13 @@ export const FLOAT_ATTRIBUTES: ReadonlySet<string> = new Set([
 /**
  * The IR version written for an opset: the lowest one that declares it (ONNX versioning table);
  * opset 18 → IR 8, 19/20 → IR 9, 21+ → IR 10. onnxruntime-node 1.30 reads up to IR 13.
+ *
+ * @example
+ * ```ts
+ * import { irVersionFor } from '@losskit/onnx';
+ * irVersionFor(18); // 8
+ * irVersionFor(21); // 10
+ * ```
  */
 export function irVersionFor(opset: number): number {
   if (opset <= 8) return 3;
@@ -201,6 +303,16 @@ function formatAttr(value: AttrValue): string {
  * Builds one ONNX graph node by node and encodes it as a ModelProto. Names are unique in one
  * namespace (values and nodes), constants are deduplicated initializers (no Constant nodes, so
  * `nodeCount()` counts only work), and the model records the opset it was built for.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * const g = new GraphBuilder('double-it');
+ * const x = g.input('x', 'float', ['N']);
+ * const [y] = g.node('Mul', [x, g.constant(2)]);
+ * g.output(y!, 'float', ['N']);
+ * const bytes = g.toModel({ producer: 'my-tool' }); // an ONNX ModelProto
+ * ```
  */
 export class GraphBuilder {
   readonly name: string;

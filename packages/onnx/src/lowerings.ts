@@ -5,6 +5,12 @@ import { type Node, type Op, type Roles, logSoftmax, makeNode, minusRoles, union
  * roles): a broadcast is left to ONNX broadcasting instead of an Expand, and only materialized
  * where a reduction or a graph output needs it. `bool` marks a comparison result, kept as an ONNX
  * bool so Where uses it directly; `float` caches its Cast to float.
+ *
+ * @example
+ * ```ts
+ * import { type Lowered } from '@losskit/onnx';
+ * const value: Lowered = { name: 'pred', phys: ['batch', 'class', 'spatial'] };
+ * ```
  */
 export interface Lowered {
   readonly name: string;
@@ -13,7 +19,16 @@ export interface Lowered {
   float?: string;
 }
 
-/** What a lowering rule may use: the node, its lowered arguments and a few emitters. */
+/**
+ * What a lowering rule may use: the node, its lowered arguments and a few emitters.
+ *
+ * @example
+ * ```ts
+ * import { LOWERINGS, type LoweringContext } from '@losskit/onnx';
+ * const exp = (ctx: LoweringContext) => ({ name: ctx.emit('Exp', [ctx.float(ctx.args[0]!)]), phys: ctx.args[0]!.phys });
+ * typeof LOWERINGS.exp; // 'function'
+ * ```
+ */
 export interface LoweringContext {
   readonly node: Node;
   readonly args: readonly Lowered[];
@@ -43,6 +58,17 @@ export interface LoweringContext {
   classStats(x: Lowered): ClassStats;
 }
 
+/**
+ * How softmax and logSoftmax are emitted: 'decompose' (ReduceMax, Exp, ReduceSum; faster on ORT CPU) or 'native' ONNX ops.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { type ClassNormalization, toOnnx } from '@losskit/onnx';
+ * const classNormalization: ClassNormalization = 'native';
+ * const model = toOnnx(catalogue.categoricalCrossEntropy(), { classNormalization });
+ * ```
+ */
 export type ClassNormalization = 'native' | 'decompose';
 
 /** max_c x, x - max, exp(x - max) and its class sum, emitted once per value. */
@@ -71,7 +97,16 @@ export function loweredArgs(node: Node): readonly Node[] {
   return z ? [z] : node.args;
 }
 
-type Lowering = (ctx: LoweringContext) => Lowered;
+/**
+ * Lowers one core node to ONNX nodes, reading its lowered arguments through the context.
+ *
+ * @example
+ * ```ts
+ * import { type Lowering } from '@losskit/onnx';
+ * const exp: Lowering = (ctx) => ({ name: ctx.emit('Exp', [ctx.float(ctx.args[0]!)]), phys: ctx.args[0]!.phys });
+ * ```
+ */
+export type Lowering = (ctx: LoweringContext) => Lowered;
 
 const elementwise = (opType: string): Lowering => (ctx) => ({
   name: ctx.emit(
@@ -153,6 +188,12 @@ const same: Lowering = (ctx) => ctx.args[0]!;
 /**
  * The lowering table: one rule per core op, ONNX op names as ONNX spells them. A missing op
  * is a compile error. Peepholes that save nodes carry the identity they rely on.
+ *
+ * @example
+ * ```ts
+ * import { LOWERINGS } from '@losskit/onnx';
+ * Object.keys(LOWERINGS).length; // one lowering per core op
+ * ```
  */
 export const LOWERINGS = {
   const: (ctx) => {

@@ -1,17 +1,66 @@
 import { InferenceSession } from 'onnxruntime-node';
 
-/** Execution providers a loss session may ask for, in the order the caller prefers them. */
+/**
+ * Execution providers a loss session may ask for, in the order the caller prefers them.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { createLossSession, type ExecutionProviderName } from '@losskit/onnx';
+ * const providers: ExecutionProviderName[] = ['webgpu', 'cpu'];
+ * const session = await createLossSession(catalogue.dice(), { providers });
+ * ```
+ */
 export type ExecutionProviderName = 'cuda' | 'webgpu' | 'cpu';
+/**
+ * Every execution provider a loss session may ask for.
+ *
+ * @example
+ * ```ts
+ * import { EXECUTION_PROVIDERS } from '@losskit/onnx';
+ * EXECUTION_PROVIDERS; // ['cuda', 'webgpu', 'cpu']
+ * ```
+ */
 export const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['cuda', 'webgpu', 'cpu'];
-/** `'auto'`: try CUDA, then WebGPU, then CPU. */
+/**
+ * `'auto'`: try CUDA, then WebGPU, then CPU.
+ *
+ * @example
+ * ```ts
+ * import { AUTO_PROVIDERS } from '@losskit/onnx';
+ * AUTO_PROVIDERS; // ['cuda', 'webgpu', 'cpu']
+ * ```
+ */
 export const AUTO_PROVIDERS: readonly ExecutionProviderName[] = EXECUTION_PROVIDERS;
 
+/**
+ * ONNX Runtime session settings: thread counts and graph optimization level.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { openSession, type SessionSettings, toOnnx } from '@losskit/onnx';
+ * const settings: SessionSettings = { intraOpThreads: 1, graphOptimizationLevel: 'all' };
+ * const { session } = await openSession(toOnnx(catalogue.l2()).bytes, ['cpu'], settings);
+ * ```
+ */
 export interface SessionSettings {
   intraOpThreads?: number;
   interOpThreads?: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
+/**
+ * An ONNX Runtime session, the provider it runs on, and why earlier providers were skipped.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { type OpenedSession, openSession, toOnnx } from '@losskit/onnx';
+ * const opened: OpenedSession = await openSession(toOnnx(catalogue.l2()).bytes, ['cuda', 'cpu']);
+ * console.log(opened.provider, opened.skipped);
+ * ```
+ */
 export interface OpenedSession {
   readonly session: InferenceSession;
   /** The provider the session runs on. */
@@ -20,7 +69,16 @@ export interface OpenedSession {
   readonly skipped: readonly string[];
 }
 
-/** Creates a session on the first provider that loads, saying why earlier ones were skipped. */
+/**
+ * Creates a session on the first provider that loads, saying why earlier ones were skipped.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { openSession, toOnnx } from '@losskit/onnx';
+ * const { session, provider, skipped } = await openSession(toOnnx(catalogue.l1()).bytes, ['cuda', 'cpu']);
+ * ```
+ */
 export async function openSession(
   bytes: Uint8Array,
   providers: readonly ExecutionProviderName[],

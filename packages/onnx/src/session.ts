@@ -13,17 +13,49 @@ import {
   toOnnx,
 } from './to-onnx.js';
 
+/**
+ * Options of `createLossSession`: those of `toOnnx`, session settings and providers.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { createLossSession, type LossSessionOptions } from '@losskit/onnx';
+ * const options: LossSessionOptions = { gradients: ['pred'], providers: 'auto', intraOpThreads: 1 };
+ * const session = await createLossSession(catalogue.focal(), options);
+ * ```
+ */
 export interface LossSessionOptions extends ToOnnxOptions, SessionSettings {
   /** Providers in order of preference (default ['cpu']); 'auto' = cuda, webgpu, cpu. */
   providers?: readonly ExecutionProviderName[] | 'auto';
 }
 
-/** Tensor data: the shape lists the roles the input spans in layout order (or the full physical shape). */
+/**
+ * Tensor data: the shape lists the roles the input spans in layout order (or the full physical shape).
+ *
+ * @example
+ * ```ts
+ * import { type TensorData } from '@losskit/onnx';
+ * const prediction: TensorData = { shape: [2, 3, 4, 4], data: new Float32Array(96) }; // [N, C, H, W]
+ * ```
+ */
 export interface TensorData {
   readonly shape: readonly number[];
   readonly data: ArrayLike<number>;
 }
 
+/**
+ * The data of one run: tensors by input name (or the `prediction` / `target` shorthands), params and state.
+ *
+ * @example
+ * ```ts
+ * import { type LossRunInputs } from '@losskit/onnx';
+ * const inputs: LossRunInputs = {
+ *   prediction: { shape: [1, 2, 1, 1], data: [0.2, 0.8] },
+ *   inputs: { labels: { shape: [1, 1, 1], data: [1] } },
+ *   params: { A: 0.3 },
+ * };
+ * ```
+ */
 export interface LossRunInputs {
   /** Shorthand for inputs.pred. */
   prediction?: TensorData;
@@ -36,6 +68,19 @@ export interface LossRunInputs {
   state?: Readonly<Record<string, ArrayLike<number>>>;
 }
 
+/**
+ * The result of one `LossSession.run`.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { createLossSession, type LossRun } from '@losskit/onnx';
+ * const session = await createLossSession(catalogue.l2(), { gradients: ['pred'] });
+ * const run: LossRun = await session.run({ prediction: { shape: [1, 1, 1, 2], data: [1, 2] }, target: { shape: [1, 1, 1, 2], data: [0, 0] } });
+ * run.value; // 2.5
+ * run.gradients.pred; // Float32Array [1, 2]
+ * ```
+ */
 export interface LossRun {
   /** The loss (a scalar loss is data[0]). */
   readonly value: number;
@@ -46,6 +91,19 @@ export interface LossRun {
   readonly nextState: Record<string, Float32Array>;
 }
 
+/**
+ * A loss compiled to ONNX and opened in ONNX Runtime, carrying EMA state from run to run.
+ *
+ * @example
+ * ```ts
+ * import { paperExperiments } from '@losskit/core';
+ * import { createLossSession, type LossSession } from '@losskit/onnx';
+ * const session: LossSession = await createLossSession(paperExperiments[11]!.build({ ema: 'stateful' }));
+ * session.state; // {} until the first run (fresh state is zeros)
+ * session.resetState();
+ * await session.release();
+ * ```
+ */
 export interface LossSession {
   readonly model: OnnxLoss;
   /** The execution provider the session runs on. */
@@ -61,6 +119,21 @@ export interface LossSession {
   release(): Promise<void>;
 }
 
+/**
+ * Data that does not fit a loss session: an unknown or missing input or param, a wrong shape or size (names it).
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { createLossSession, LossInputError } from '@losskit/onnx';
+ * const session = await createLossSession(catalogue.l1());
+ * try {
+ *   await session.run({ prediction: { shape: [1, 1, 1, 2], data: [1, 2] } }); // no target
+ * } catch (error) {
+ *   if (error instanceof LossInputError) console.error(error.message);
+ * }
+ * ```
+ */
 export class LossInputError extends Error {
   override name = 'LossInputError';
 }
@@ -69,6 +142,17 @@ export class LossInputError extends Error {
 /**
  * Compiles a loss (value, requested gradients, state updates) and opens an ONNX Runtime session
  * for it. Inputs are checked before each run with errors that name the input.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { createLossSession } from '@losskit/onnx';
+ * const session = await createLossSession(catalogue.dice(), { gradients: ['pred'] });
+ * const { value, gradients } = await session.run({
+ *   prediction: { shape: [1, 2, 1, 2], data: [2, -1, -1, 2] },
+ *   target: { shape: [1, 2, 1, 2], data: [1, 0, 0, 1] },
+ * });
+ * ```
  */
 export async function createLossSession(source: Node | LossLike, options: LossSessionOptions = {}): Promise<LossSession> {
   const { providers, intraOpThreads, interOpThreads, graphOptimizationLevel, ...compile } = options;
@@ -189,7 +273,18 @@ function planFor(model: OnnxLoss): FeedPlan {
 
 const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
-/** The graph feeds for one run, with every shape, dtype and size checked against the model. */
+/**
+ * The graph feeds for one run, with every shape, dtype and size checked against the model.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { buildFeeds, toOnnx } from '@losskit/onnx';
+ * const model = toOnnx(catalogue.l1());
+ * const feeds = buildFeeds(model, { prediction: { shape: [1, 1, 1, 2], data: [1, 2] }, target: { shape: [1, 1, 1, 2], data: [0, 0] } }, {});
+ * Object.keys(feeds); // ['pred', 'target']
+ * ```
+ */
 export function buildFeeds(
   model: OnnxLoss,
   given: LossRunInputs,

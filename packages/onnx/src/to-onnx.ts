@@ -23,10 +23,28 @@ import {
 } from './lowerings.js';
 import { type RewriteFacts, prepareForLowering } from './rewrites.js';
 
-/** The opset every loss graph is emitted at (onnxruntime-node 1.30 runs up to 26). */
+/**
+ * The opset every loss graph is emitted at (onnxruntime-node 1.30 runs up to 26).
+ *
+ * @example
+ * ```ts
+ * import { LOSS_OPSET } from '@losskit/onnx';
+ * LOSS_OPSET; // 18
+ * ```
+ */
 export const LOSS_OPSET = 18;
 
-/** A scalar loss expression, or a catalogue Loss (its `expr`, with its param defaults). */
+/**
+ * A scalar loss expression, or a catalogue Loss (its `expr`, with its param defaults).
+ *
+ * @example
+ * ```ts
+ * import { input, mean, square } from '@losskit/core';
+ * import { type LossLike, toOnnx } from '@losskit/onnx';
+ * const loss: LossLike = { name: 'meanSquare', expr: mean(square(input('pred'))) };
+ * const model = toOnnx(loss);
+ * ```
+ */
 export interface LossLike {
   readonly name?: string;
   readonly expr: Node;
@@ -35,6 +53,17 @@ export interface LossLike {
   readonly inputs?: Readonly<Record<string, { readonly domain: string }>>;
 }
 
+/**
+ * Options of `toOnnx`.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { toOnnx, type ToOnnxOptions } from '@losskit/onnx';
+ * const options: ToOnnxOptions = { gradients: ['pred'], layout: 'NHWC', sizes: { class: 3 } };
+ * const model = toOnnx(catalogue.dice(), options);
+ * ```
+ */
 export interface ToOnnxOptions {
   /** Inputs (or params) to emit `grad_<name>` outputs for; `true`: every input. Default none. */
   gradients?: readonly string[] | boolean;
@@ -62,7 +91,29 @@ export interface ToOnnxOptions {
   opset?: number;
 }
 
+/**
+ * What a graph input holds: a tensor input, a scalar param, or EMA state.
+ *
+ * @example
+ * ```ts
+ * import { paperExperiments } from '@losskit/core';
+ * import { type GraphInputKind, toOnnx } from '@losskit/onnx';
+ * const kind: GraphInputKind = 'param';
+ * const params = toOnnx(paperExperiments[0]!.build()).inputs.filter((i) => i.kind === kind);
+ * ```
+ */
 export type GraphInputKind = 'input' | 'param' | 'state';
+/**
+ * One graph input of an exported loss: its ONNX name, what it is (input, param, state), roles and shape.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { toOnnx, type GraphInputInfo } from '@losskit/onnx';
+ * const inputs: readonly GraphInputInfo[] = toOnnx(catalogue.dice()).inputs;
+ * inputs.map((i) => `${i.name}: ${i.kind} [${i.shape}]`); // ['pred: input [N,C,H,W]', 'target: input [N,C,H,W]']
+ * ```
+ */
 export interface GraphInputInfo {
   /** The ONNX graph input name. */
   readonly name: string;
@@ -76,7 +127,29 @@ export interface GraphInputInfo {
   readonly default?: number;
 }
 
+/**
+ * What a graph output holds: the loss, a gradient, or the next EMA state.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { type GraphOutputKind, toOnnx } from '@losskit/onnx';
+ * const kind: GraphOutputKind = 'gradient';
+ * const grads = toOnnx(catalogue.l2(), { gradients: true }).outputs.filter((o) => o.kind === kind);
+ * ```
+ */
 export type GraphOutputKind = 'loss' | 'gradient' | 'state';
+/**
+ * One graph output of an exported loss: the loss, a gradient, or a next state.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { toOnnx, type GraphOutputInfo } from '@losskit/onnx';
+ * const outputs: readonly GraphOutputInfo[] = toOnnx(catalogue.dice(), { gradients: ['pred'] }).outputs;
+ * outputs.map((o) => o.name); // ['loss', 'grad_pred']
+ * ```
+ */
 export interface GraphOutputInfo {
   readonly name: string;
   readonly kind: GraphOutputKind;
@@ -86,6 +159,18 @@ export interface GraphOutputInfo {
   readonly shape: readonly (number | string)[];
 }
 
+/**
+ * An exported loss: the model bytes and what its inputs and outputs are.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { type OnnxLoss, toOnnx } from '@losskit/onnx';
+ * const model: OnnxLoss = toOnnx(catalogue.focal(), { gradients: ['pred'] });
+ * console.log(model.nodeCount, model.formula);
+ * console.log(model.text); // one line per ONNX node
+ * ```
+ */
 export interface OnnxLoss {
   /** The ModelProto bytes. */
   readonly bytes: Uint8Array;
@@ -102,13 +187,57 @@ export interface OnnxLoss {
   readonly formula: string;
 }
 
-/** Graph-input name of a state slot and graph-output name of its next value. */
+/**
+ * Graph-input name of a state slot and graph-output name of its next value.
+ *
+ * @example
+ * ```ts
+ * import { stateInputName } from '@losskit/onnx';
+ * stateInputName('paper.ema.mean'); // 'state.paper.ema.mean'
+ * ```
+ */
 export const stateInputName = (slot: string): string => `state.${slot}`;
+/**
+ * The graph output name of the next value of an EMA slot.
+ *
+ * @example
+ * ```ts
+ * import { nextStateOutputName } from '@losskit/onnx';
+ * nextStateOutputName('paper.ema.mean'); // 'next_state.paper.ema.mean'
+ * ```
+ */
 export const nextStateOutputName = (slot: string): string => `next_state.${slot}`;
+/**
+ * The graph output name of the gradient with respect to an input.
+ *
+ * @example
+ * ```ts
+ * import { gradientOutputName } from '@losskit/onnx';
+ * gradientOutputName('pred'); // 'grad_pred'
+ * ```
+ */
 export const gradientOutputName = (input: string): string => `grad_${input}`;
+/**
+ * The graph output name of the loss value.
+ *
+ * @example
+ * ```ts
+ * import { LOSS_OUTPUT } from '@losskit/onnx';
+ * LOSS_OUTPUT; // 'loss'
+ * ```
+ */
 export const LOSS_OUTPUT = 'loss';
 
-/** The loss formula for people (core `print`). */
+/**
+ * The loss formula for people (core `print`).
+ *
+ * @example
+ * ```ts
+ * import { input, mean, square } from '@losskit/core';
+ * import { formulaOf } from '@losskit/onnx';
+ * formulaOf(mean(square(input('x')))); // 'mean(square(x))'
+ * ```
+ */
 export function formulaOf(node: Node): string {
   return print(node);
 }
@@ -122,6 +251,15 @@ function isLoss(x: Node | LossLike): x is LossLike {
  * (changeable per run) and EMA state slots; outputs `loss`, the requested `grad_<input>`, and
  * `next_state.<slot>`. Value, gradients and state updates are lowered with one memo table over
  * the interned core graph, so each shared subexpression becomes one ONNX node.
+ *
+ * @example
+ * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ * import { catalogue } from '@losskit/core';
+ * import { toOnnx } from '@losskit/onnx';
+ * const model = toOnnx(catalogue.dice(), { gradients: ['pred'] });
+ * await writeFile('dice.onnx', model.bytes); // loss and d loss / d pred, any ONNX runtime
+ * ```
  */
 export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): OnnxLoss {
   const expr = isLoss(source) ? source.expr : source;
