@@ -6,11 +6,11 @@ import { ALL_ROLES, type Roles, sameRoles } from './ir/roles.js';
  * Binding strength of printed forms, as mathjs reads them: comparisons < + - < * / < unary
  * minus < ^ < atoms (names, numbers, calls, brackets). `-x^2` is -(x^2) and `2^-x` is 2^(-x).
  */
-export const Precedence = { compare: 0, add: 1, mul: 2, unary: 3, pow: 4, atom: 5 } as const;
+const Precedence = { compare: 0, add: 1, mul: 2, unary: 3, pow: 4, atom: 5 } as const;
 type Level = (typeof Precedence)[keyof typeof Precedence];
 
 /** Infix operators: symbol, level, and the least level each operand may have without parentheses. */
-export const INFIX: Partial<Record<Op, { symbol: string; level: Level; left: Level; right: Level }>> = {
+const INFIX: Partial<Record<Op, { symbol: string; level: Level; left: Level; right: Level }>> = {
   add: { symbol: '+', level: 1, left: 1, right: 2 }, // left-associative: a + (b + c) keeps its brackets
   sub: { symbol: '-', level: 1, left: 1, right: 2 },
   mul: { symbol: '*', level: 2, left: 2, right: 3 },
@@ -39,7 +39,7 @@ export function formatNumber(value: number): string {
 const RESERVED = new Set(['mod', 'to', 'in', 'and', 'or', 'xor', 'not', 'true', 'false', 'null', 'undefined', 'NaN', 'Infinity']);
 
 /** Whether a leaf name can be printed bare (mathjs reads it as one symbol). */
-export function isPlainName(name: string): boolean {
+function isPlainName(name: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !RESERVED.has(name);
 }
 

@@ -65,7 +65,7 @@ function softmaxAt(d: Data, b: number, s: number): number[] {
 }
 
 /** Probability of class c at (b, s) per mode / fromLogits. */
-export function probability(d: Data, o: Options, b: number, c: number, s: number): number {
+function probability(d: Data, o: Options, b: number, c: number, s: number): number {
   const x = d.pred[at(d, b, c, s)]!;
   if (o.fromLogits === false) return x;
   return (o.mode ?? 'multiclass') === 'multiclass' ? softmaxAt(d, b, s)[c]! : sigmoid(x);

@@ -6,7 +6,7 @@ import { toLatex } from '../latex.js';
 import { paperEquations } from './equations.js';
 
 /** The point where ours and the paper's coefficients are compared numerically. */
-export const REPORT_POINT = { L1: 0.3, L2: 0.1, A: 0.25, B: 0.5 } as const;
+const REPORT_POINT = { L1: 0.3, L2: 0.1, A: 0.25, B: 0.5 } as const;
 
 type Coefficients = (p: typeof REPORT_POINT) => [number, number] | null;
 
