@@ -90,12 +90,6 @@ export function shapeFor(map: AxisMap, roles: Roles): number[] {
   return full.map((n, axis) => (kept.has(axis) ? n : 1));
 }
 
-/** The compact shape of a value spanning `roles`: only its own axes, in layout order. */
-export function compactShapeFor(map: AxisMap, roles: Roles): number[] {
-  const full = logicalShape(map);
-  return axesOf(map, roles).map((axis) => full[axis]!);
-}
-
 export function axisRole(map: AxisMap, axis: number): Role {
   return (['batch', 'class', 'spatial'] as const).find((r) => roleAxes(map, r).includes(axis))!;
 }
