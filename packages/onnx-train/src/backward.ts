@@ -5,6 +5,16 @@ import type { Tape } from './tape.js';
  * Reverse-mode pass over the tape: starting from the given seeds (value -> its gradient),
  * applies each node's rule from the table in reverse order and sums gradients that meet.
  * Returns the gradient of every `wrt` value (a zero tensor where it does not reach a seed).
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Tape, backward } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('g'));
+ * const x = tape.input('x', [3]);
+ * const y = tape.op('Mul', [x, x], [3]);
+ * const grads = backward(tape, new Map([[y, tape.input('dy', [3])]]), [x]); // dy * 2x, as graph values
+ * ```
  */
 export function backward(
   tape: Tape,

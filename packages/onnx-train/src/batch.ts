@@ -5,6 +5,12 @@
  *   outside [0, numClasses)) marks a pixel to ignore: it has an all-zero one-hot target, mask 0,
  *   and is left out of the confusion counts.
  * - shape: [N, C, H, W] of images.
+ *
+ * @example
+ * ```ts
+ * import { type Batch } from '@losskit/onnx-train';
+ * const batch: Batch = { images: new Float32Array(2 * 3 * 32 * 32), labels: new Int32Array(2 * 32 * 32), shape: [2, 3, 32, 32] };
+ * ```
  */
 export interface Batch {
   readonly images: Float32Array;
@@ -12,10 +18,26 @@ export interface Batch {
   readonly shape: readonly [number, number, number, number];
 }
 
-/** The label value conventionally used for "ignore this pixel". */
+/**
+ * The label value conventionally used for "ignore this pixel".
+ *
+ * @example
+ * ```ts
+ * import { IGNORE_LABEL } from '@losskit/onnx-train';
+ * const labels = Int32Array.from([0, 1, IGNORE_LABEL, 2]); // the third pixel is ignored
+ * ```
+ */
 export const IGNORE_LABEL = 255;
 
-/** Checks a batch against the model's channels and returns labels as Int32Array. */
+/**
+ * Checks a batch against the model's channels and returns labels as Int32Array.
+ *
+ * @example
+ * ```ts
+ * import { checkBatch, shapesBatch } from '@losskit/onnx-train';
+ * const labels = checkBatch(shapesBatch(2, 32, 1), 3, 8); // throws, naming the mismatch, if the batch does not fit
+ * ```
+ */
 export function checkBatch(batch: Batch, inChannels: number, sizeMultiple: number): Int32Array {
   const [n, c, h, w] = batch.shape;
   if (!batch.shape.every((d) => Number.isInteger(d) && d > 0))

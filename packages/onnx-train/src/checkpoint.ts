@@ -6,11 +6,30 @@ import { Tape } from './tape.js';
 
 const { onnx } = onnxProto;
 
-/** Metadata key under which a checkpoint records what it holds. */
+/**
+ * Metadata key under which a checkpoint records what it holds.
+ *
+ * @example
+ * ```ts
+ * import { CHECKPOINT_METADATA_KEY } from '@losskit/onnx-train';
+ * CHECKPOINT_METADATA_KEY; // 'losskit.onnx-train': the model metadata entry a checkpoint carries
+ * ```
+ */
 export const CHECKPOINT_METADATA_KEY = 'losskit.onnx-train';
 const FORMAT = 1;
 
-/** Trained values: parameters and batch-norm buffers by name. */
+/**
+ * Trained values: parameters and batch-norm buffers by name.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { Trainer, type ModelWeights } from '@losskit/onnx-train';
+ * const trainer = new Trainer({ model: { kind: 'unet', numClasses: 2, depth: 1, baseWidth: 4 }, loss: catalogue.dice() });
+ * const weights: ModelWeights = trainer.weights();
+ * [...weights.parameters.keys()]; // parameter names
+ * ```
+ */
 export interface ModelWeights {
   readonly parameters: ReadonlyMap<string, Float32Array>;
   readonly buffers: ReadonlyMap<string, Float32Array>;
@@ -44,6 +63,15 @@ const orderedValues = (model: Model, weights: ModelWeights): Float32Array[] => [
  * The trained model as a plain inference ONNX model: images ['N', C, H, W] in, `logits` and
  * `probabilities` (softmax over classes) out, weights as initializers, batch norm in inference
  * mode. Height and width are fixed (bilinear layers hold size-specific matrices); the batch is free.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { Trainer, createModel, exportInferenceModel } from '@losskit/onnx-train';
+ * const model = createModel({ kind: 'fcn', numClasses: 3 });
+ * const trainer = new Trainer({ model, loss: catalogue.dice() });
+ * const bytes = exportInferenceModel(model, trainer.weights(), { height: 64, width: 64 });
+ * ```
  */
 export function exportInferenceModel(
   model: Model,
@@ -96,11 +124,33 @@ export function exportInferenceModel(
   });
 }
 
+/**
+ * A checkpoint that cannot be read: a missing or unreadable file, or a model without losskit metadata (names it).
+ *
+ * @example
+ * ```ts
+ * import { CheckpointError, readCheckpoint, createModel } from '@losskit/onnx-train';
+ * try {
+ *   readCheckpoint(new Uint8Array([1, 2, 3]), 'model.onnx', createModel);
+ * } catch (error) {
+ *   if (error instanceof CheckpointError) console.error(error.message);
+ * }
+ * ```
+ */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-/** Reads a checkpoint written by exportInferenceModel: config, size, step and weights (checksum verified). */
+/**
+ * Reads a checkpoint written by exportInferenceModel: config, size, step and weights (checksum verified).
+ *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { createModel, readCheckpoint } from '@losskit/onnx-train';
+ * const { model, weights, step } = readCheckpoint(await readFile('unet.onnx'), 'unet.onnx', createModel);
+ * ```
+ */
 export function readCheckpoint(
   bytes: Uint8Array,
   where: string,

@@ -1,7 +1,15 @@
 import type { AttrValue } from '@losskit/onnx';
 import { type Shape, type Tape, type TapeNode, numel } from './tape.js';
 
-/** What a gradient rule sees: the forward node, the gradient of each output, which input gradients are wanted. */
+/**
+ * What a gradient rule sees: the forward node, the gradient of each output, which input gradients are wanted.
+ *
+ * @example
+ * ```ts
+ * import { type GradientRule, type GradientRuleArgs } from '@losskit/onnx-train';
+ * const identity: GradientRule = ({ dOutputs, needs }: GradientRuleArgs) => [needs[0] ? dOutputs[0]! : null];
+ * ```
+ */
 export interface GradientRuleArgs {
   readonly tape: Tape;
   readonly node: TapeNode;
@@ -11,13 +19,34 @@ export interface GradientRuleArgs {
   readonly needs: readonly boolean[];
 }
 
-/** Returns d(objective)/d(input i) (null where not wanted or not differentiable). */
+/**
+ * Returns d(objective)/d(input i) (null where not wanted or not differentiable).
+ *
+ * @example
+ * ```ts
+ * import { GRADIENT_RULES, type GradientRule } from '@losskit/onnx-train';
+ * // d Neg(x) = -dy
+ * const neg: GradientRule = ({ tape, node, dOutputs }) => [tape.op('Neg', [dOutputs[0]!], tape.shape(node.inputs[0]!))];
+ * const rules = { ...GRADIENT_RULES, Neg: neg };
+ * ```
+ */
 export type GradientRule = (args: GradientRuleArgs) => (string | null)[];
 
 const ints = (v: AttrValue | undefined, fallback: number[]): number[] =>
   v === undefined ? fallback : Array.isArray(v) ? v : typeof v === 'object' && 'ints' in v ? v.ints : fallback;
 
-/** Sums `grad` over the axes along which a value of `target` shape was broadcast, then reshapes. */
+/**
+ * Sums `grad` over the axes along which a value of `target` shape was broadcast, then reshapes.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Tape, unbroadcast } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('g'));
+ * const g = tape.input('g', [2, 3]);
+ * const perColumn = unbroadcast(tape, g, [1, 3]); // ReduceSum over axis 0
+ * ```
+ */
 export function unbroadcast(tape: Tape, grad: string, target: Shape): string {
   const shape = tape.shape(grad);
   if (shape.length === target.length && shape.every((d, i) => d === target[i])) return grad;
@@ -145,6 +174,12 @@ function convAttrs(node: TapeNode) {
 /**
  * One rule per ONNX op, each using only standard ops that ORT CPU runs. The math of the
  * forward op opens each entry; `*` is elementwise, `@` MatMul, `unb` sums over broadcast axes.
+ *
+ * @example
+ * ```ts
+ * import { GRADIENT_RULES } from '@losskit/onnx-train';
+ * Object.keys(GRADIENT_RULES).includes('Conv'); // true
+ * ```
  */
 export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
   // Y = Conv(X, W, B), stride s, pads p:

@@ -19,8 +19,8 @@ export { bilinearMatrix, upsampleBilinear2x, upsampleNearest2x } from './layers/
 export { type EmbeddedLoss, type LossFeeds, embedLoss } from './loss-graph.js';
 export { type Confusion, addConfusion, classIoU, confusionFrom, emptyConfusion, meanIoU } from './metrics.js';
 export { type Model, type ModelConfig, type ResolvedModelConfig, buildNet, createModel, parameterCount } from './model.js';
-export type { FcnConfig } from './models/fcn.js';
-export type { UNetConfig } from './models/unet.js';
+export type { FcnConfig, ResolvedFcnConfig } from './models/fcn.js';
+export type { ResolvedUNetConfig, UNetConfig } from './models/unet.js';
 export {
   type BufferSpec,
   type DropoutSpec,
@@ -31,7 +31,15 @@ export {
   type ParameterSpec,
   inputSources,
 } from './net.js';
-export { type AdamConfig, OPTIMIZERS, type OptimizerConfig, type OptimizerRule, type SgdConfig, optimizerRule } from './optimizers.js';
+export {
+  type AdamConfig,
+  OPTIMIZERS,
+  type OptimizerConfig,
+  type OptimizerRule,
+  type SgdConfig,
+  type UpdateScalars,
+  optimizerRule,
+} from './optimizers.js';
 export { Prng } from './prng.js';
 export { DEFAULT_IM2COL_LIMIT_BYTES, type FloatType, type Shape, Tape, type TapeNode, numel } from './tape.js';
 export { type StepResult, Trainer, type TrainerOptions } from './trainer.js';

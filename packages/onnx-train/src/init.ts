@@ -11,6 +11,12 @@ function bilinearTap(i: number, k: number): number {
 /**
  * Initial values of one parameter, from its own stream (seed, name), so adding a layer does
  * not change the others. He normal: N(0, 2/fanIn); Glorot uniform: U(±sqrt(6/(fanIn+fanOut))).
+ *
+ * @example
+ * ```ts
+ * import { initialValues } from '@losskit/onnx-train';
+ * const w = initialValues({ name: 'conv1.weight', shape: [8, 3, 3, 3], init: 'he', fanIn: 27, fanOut: 72 }, 0);
+ * ```
  */
 export function initialValues(spec: ParameterSpec, seed: number): Float32Array {
   const size = spec.shape.reduce((a, b) => a * b, 1);

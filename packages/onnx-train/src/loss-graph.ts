@@ -4,7 +4,22 @@ import type { Shape, Tape } from './tape.js';
 
 const { onnx } = onnxProto;
 
-/** The values a loss may read, by the domain its input names imply. */
+/**
+ * The values a loss may read, by the domain its input names imply.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Tape, type LossFeeds } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('g'));
+ * const feeds: LossFeeds = {
+ *   pred: tape.input('pred', [1, 2, 4, 4]),
+ *   target: tape.input('target', [1, 2, 4, 4]),
+ *   labels: tape.input('labels', [1, 1, 4, 4]),
+ *   mask: tape.input('mask', [1, 1, 4, 4]),
+ * };
+ * ```
+ */
 export interface LossFeeds {
   /** Model output [N, C, H, W] (logits, or probabilities when the loss expects them). */
   readonly pred: string;
@@ -16,6 +31,19 @@ export interface LossFeeds {
   readonly mask: string;
 }
 
+/**
+ * A loss spliced into a training graph: its value, d loss / d pred, and its EMA state inputs and outputs.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { catalogue } from '@losskit/core';
+ * import { Tape, type EmbeddedLoss, embedLoss } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('g'));
+ * const [pred, target, labels, mask] = [tape.input('pred', [1, 2, 4, 4]), tape.input('target', [1, 2, 4, 4]), tape.input('labels', [1, 1, 4, 4]), tape.input('mask', [1, 1, 4, 4])];
+ * const embedded: EmbeddedLoss = embedLoss(tape, catalogue.dice(), { pred, target, labels, mask }, { batch: 1, classes: 2, height: 4, width: 4 });
+ * ```
+ */
 export interface EmbeddedLoss {
   /** The scalar loss value. */
   readonly loss: string;
@@ -84,6 +112,16 @@ function attrOf(proto: onnxProto.onnx.IAttributeProto): AttrValue {
  * and splices that graph into the training graph: its inputs are bound to the given feeds, its
  * params to constants, its EMA slots to new graph inputs `loss_state:<slot>`; its nodes and
  * constants are re-emitted under fresh names. So any loss the backend compiles trains.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { catalogue } from '@losskit/core';
+ * import { Tape, embedLoss } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('g'));
+ * const [pred, target, labels, mask] = [tape.input('pred', [1, 2, 4, 4]), tape.input('target', [1, 2, 4, 4]), tape.input('labels', [1, 1, 4, 4]), tape.input('mask', [1, 1, 4, 4])];
+ * const { loss, dPred } = embedLoss(tape, catalogue.focal(), { pred, target, labels, mask }, { batch: 1, classes: 2, height: 4, width: 4 });
+ * ```
  */
 export function embedLoss(
   tape: Tape,

@@ -4,10 +4,38 @@ import { type ResolvedUNetConfig, type UNetConfig, resolveUNet, unetForward } fr
 import { type BufferSpec, Net, type NetMode, type NetSources, type ParameterSpec } from './net.js';
 import { Tape } from './tape.js';
 
+/**
+ * A model to build: a U-Net or an FCN configuration.
+ *
+ * @example
+ * ```ts
+ * import { createModel, type ModelConfig } from '@losskit/onnx-train';
+ * const config: ModelConfig = { kind: 'fcn', numClasses: 21, variant: '16s' };
+ * const model = createModel(config);
+ * ```
+ */
 export type ModelConfig = UNetConfig | FcnConfig;
+/**
+ * A model configuration with every default filled in.
+ *
+ * @example
+ * ```ts
+ * import { createModel, type ResolvedModelConfig } from '@losskit/onnx-train';
+ * const resolved: ResolvedModelConfig = createModel({ kind: 'unet', numClasses: 2 }).config;
+ * ```
+ */
 export type ResolvedModelConfig = ResolvedUNetConfig | ResolvedFcnConfig;
 
-/** A segmentation network: NCHW float32 images in, class logits [N, numClasses, H, W] out. */
+/**
+ * A segmentation network: NCHW float32 images in, class logits [N, numClasses, H, W] out.
+ *
+ * @example
+ * ```ts
+ * import { createModel, type Model } from '@losskit/onnx-train';
+ * const model: Model = createModel({ kind: 'unet', numClasses: 3, depth: 2 });
+ * model.sizeMultiple; // 4: input sides must be multiples of 2^depth
+ * ```
+ */
 export interface Model {
   readonly config: ResolvedModelConfig;
   readonly numClasses: number;
@@ -31,7 +59,19 @@ const ARCHITECTURES: { unet: Architecture<ResolvedUNetConfig>; fcn: Architecture
   fcn: { resolve: (c) => resolveFcn(c as FcnConfig), sizeMultiple: () => 32, forward: fcnForward },
 };
 
-/** Emits the model into a fresh net of the given mode (parameter specs come out of this too). */
+/**
+ * Emits the model into a fresh net of the given mode (parameter specs come out of this too).
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Tape, buildNet, createModel, inputSources } from '@losskit/onnx-train';
+ * const model = createModel({ kind: 'unet', numClasses: 2, depth: 1, baseWidth: 4 });
+ * const tape = new Tape(new GraphBuilder('forward'));
+ * const images = tape.input('images', [1, 3, 16, 16]);
+ * const { net, logits } = buildNet(model, tape, 'eval', inputSources(tape), images);
+ * ```
+ */
 export function buildNet(model: Pick<Model, 'forward' | 'inChannels'>, tape: Tape, mode: NetMode, sources: NetSources, images: string): { net: Net; logits: string } {
   const net = new Net(tape, mode, sources);
   return { net, logits: model.forward(net, images) };
@@ -40,6 +80,13 @@ export function buildNet(model: Pick<Model, 'forward' | 'inChannels'>, tape: Tap
 /**
  * Creates a U-Net or FCN from its config. The parameter list is found by emitting the network
  * once at the smallest valid size (parameter shapes do not depend on the image size).
+ *
+ * @example
+ * ```ts
+ * import { createModel, parameterCount } from '@losskit/onnx-train';
+ * const unet = createModel({ kind: 'unet', numClasses: 3, depth: 3, baseWidth: 16, upsampling: 'bilinear' });
+ * parameterCount(unet);
+ * ```
  */
 export function createModel(config: ModelConfig): Model {
   const arch = ARCHITECTURES[config.kind] as Architecture<ResolvedModelConfig> | undefined;
@@ -67,6 +114,14 @@ export function createModel(config: ModelConfig): Model {
   };
 }
 
-/** Total number of trainable scalars. */
+/**
+ * Total number of trainable scalars.
+ *
+ * @example
+ * ```ts
+ * import { createModel, parameterCount } from '@losskit/onnx-train';
+ * parameterCount(createModel({ kind: 'fcn', numClasses: 21 })); // trainable values
+ * ```
+ */
 export const parameterCount = (model: Model): number =>
   model.parameters.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);

@@ -1,8 +1,26 @@
 import type { Shape, Tape } from './tape.js';
 
-/** How a parameter's initial values are drawn (see init.ts). */
+/**
+ * How a parameter's initial values are drawn (see init.ts).
+ *
+ * @example
+ * ```ts
+ * import { type InitKind } from '@losskit/onnx-train';
+ * const init: InitKind = 'he';
+ * ```
+ */
 export type InitKind = 'he' | 'glorot' | 'zeros' | 'ones' | 'bilinear';
 
+/**
+ * A trainable parameter: its name, shape and how it is initialized.
+ *
+ * @example
+ * ```ts
+ * import { type ParameterSpec, initialValues } from '@losskit/onnx-train';
+ * const spec: ParameterSpec = { name: 'head.weight', shape: [3, 16, 1, 1], init: 'glorot', fanIn: 16, fanOut: 3 };
+ * const values = initialValues(spec, 42);
+ * ```
+ */
 export interface ParameterSpec {
   readonly name: string;
   readonly shape: readonly number[];
@@ -12,31 +30,88 @@ export interface ParameterSpec {
   readonly fanOut: number;
 }
 
-/** A non-trained tensor that training updates (batch-norm running statistics). */
+/**
+ * A non-trained tensor that training updates (batch-norm running statistics).
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Net, Tape, batchNorm, type BufferSpec, inputSources } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('net'));
+ * const net = new Net(tape, 'train', inputSources(tape));
+ * const x = tape.input('images', [1, 3, 8, 8]);
+ * batchNorm(net, 'bn', x);
+ * const buffers: BufferSpec[] = net.buffers; // running mean and variance
+ * ```
+ */
 export interface BufferSpec {
   readonly name: string;
   readonly shape: readonly number[];
   readonly init: 'zeros' | 'ones';
 }
 
-/** A dropout site: in training a mask input of this shape, 0 or 1/(1-rate) per element. */
+/**
+ * A dropout site: in training a mask input of this shape, 0 or 1/(1-rate) per element.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Net, Tape, type DropoutSpec, dropout, inputSources } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('net'));
+ * const net = new Net(tape, 'train', inputSources(tape));
+ * const x = tape.input('images', [1, 3, 8, 8]);
+ * dropout(net, 'drop', x, 0.3);
+ * const sites: DropoutSpec[] = net.dropouts; // one mask input per site
+ * ```
+ */
 export interface DropoutSpec {
   readonly name: string;
   readonly shape: readonly number[];
   readonly rate: number;
 }
 
-/** 'train': batch statistics, dropout on, backward recorded. 'eval': running statistics, no dropout. */
+/**
+ * 'train': batch statistics, dropout on, backward recorded. 'eval': running statistics, no dropout.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Net, type NetMode, Tape, inputSources } from '@losskit/onnx-train';
+ * const mode: NetMode = 'eval';
+ * const tape = new Tape(new GraphBuilder('g'));
+ * const net = new Net(tape, mode, inputSources(tape));
+ * ```
+ */
 export type NetMode = 'train' | 'eval';
 
-/** Where a net's parameter, buffer and mask values come from: graph inputs, or initializers. */
+/**
+ * Where a net's parameter, buffer and mask values come from: graph inputs, or initializers.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Tape, type NetSources, inputSources } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('g'));
+ * const sources: NetSources = inputSources(tape); // parameters, buffers and masks as graph inputs
+ * ```
+ */
 export interface NetSources {
   parameter(spec: ParameterSpec): string;
   buffer(spec: BufferSpec): string;
   dropoutMask(spec: DropoutSpec): string;
 }
 
-/** Graph inputs named after the specs: what training and evaluation graphs use. */
+/**
+ * Graph inputs named after the specs: what training and evaluation graphs use.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Net, Tape, inputSources } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('g'));
+ * const net = new Net(tape, 'train', inputSources(tape));
+ * ```
+ */
 export function inputSources(tape: Tape): NetSources {
   return {
     parameter: (spec) => tape.input(parameterInput(spec.name), spec.shape),
@@ -52,6 +127,17 @@ export const dropoutInput = (name: string): string => `dropout:${name}`;
 /**
  * The forward-pass context that layers build on: the tape, the mode, and the registry of
  * parameters, buffers (with their next values in training) and dropout sites, in creation order.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Net, Tape, conv2d, inputSources } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('net'));
+ * const net = new Net(tape, 'train', inputSources(tape));
+ * const x = tape.input('images', [1, 3, 8, 8]);
+ * conv2d(net, 'conv1', x, { out: 4, kernel: 3 });
+ * net.parameters.map((p) => p.name); // ['conv1.weight', 'conv1.bias']
+ * ```
  */
 export class Net {
   readonly parameters: ParameterSpec[] = [];

@@ -1,5 +1,16 @@
 import type { Shape, Tape } from './tape.js';
 
+/**
+ * Stochastic gradient descent, with momentum and L2 weight decay.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { type SgdConfig, Trainer } from '@losskit/onnx-train';
+ * const optimizer: SgdConfig = { kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 };
+ * const trainer = new Trainer({ model: { kind: 'fcn', numClasses: 21 }, loss: catalogue.dice(), optimizer, learningRate: 0.01 });
+ * ```
+ */
 export interface SgdConfig {
   readonly kind: 'sgd';
   /** v' = momentum v + g; 0 = plain SGD (no state). Default 0.9. */
@@ -8,6 +19,17 @@ export interface SgdConfig {
   readonly weightDecay?: number;
 }
 
+/**
+ * Adam (L2 weight decay added to the gradient) or AdamW (decoupled weight decay).
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { type AdamConfig, Trainer } from '@losskit/onnx-train';
+ * const optimizer: AdamConfig = { kind: 'adamw', beta1: 0.9, beta2: 0.999, weightDecay: 1e-4 };
+ * const trainer = new Trainer({ model: { kind: 'unet', numClasses: 2 }, loss: catalogue.dice(), optimizer });
+ * ```
+ */
 export interface AdamConfig {
   /** 'adam': weightDecay is L2 added to the gradient; 'adamw': decoupled, w -= lr wd w. */
   readonly kind: 'adam' | 'adamw';
@@ -17,14 +39,41 @@ export interface AdamConfig {
   readonly weightDecay?: number;
 }
 
+/**
+ * An optimizer and its settings.
+ *
+ * @example
+ * ```ts
+ * import { type OptimizerConfig } from '@losskit/onnx-train';
+ * const optimizer: OptimizerConfig = { kind: 'adam' };
+ * ```
+ */
 export type OptimizerConfig = SgdConfig | AdamConfig;
 
-/** Scalars every update reads: the learning rate and the 1-based step count (graph inputs). */
+/**
+ * Scalars every update reads: the learning rate and the 1-based step count (graph inputs).
+ *
+ * @example
+ * ```ts
+ * import { type UpdateScalars } from '@losskit/onnx-train';
+ * const scalars: UpdateScalars = { learningRate: 'lr', step: 'step' }; // graph values every update reads
+ * ```
+ */
 export interface UpdateScalars {
   readonly learningRate: string;
   readonly step: string;
 }
 
+/**
+ * How an optimizer updates one parameter as graph nodes: its state slots and its update.
+ *
+ * @example
+ * ```ts
+ * import { type OptimizerRule, optimizerRule } from '@losskit/onnx-train';
+ * const rule: OptimizerRule = optimizerRule({ kind: 'adam' });
+ * rule.slots({ kind: 'adam' }); // ['m', 'v']
+ * ```
+ */
 export interface OptimizerRule<C extends OptimizerConfig = OptimizerConfig> {
   /** State slots per parameter (each shaped like the parameter, zero at the start). */
   slots(config: C): string[];
@@ -85,13 +134,30 @@ const adam: OptimizerRule<AdamConfig> = {
   },
 };
 
-/** One rule per optimizer kind. */
+/**
+ * One rule per optimizer kind.
+ *
+ * @example
+ * ```ts
+ * import { OPTIMIZERS } from '@losskit/onnx-train';
+ * Object.keys(OPTIMIZERS); // ['sgd', 'adam', 'adamw']
+ * ```
+ */
 export const OPTIMIZERS: { readonly [K in OptimizerConfig['kind']]: OptimizerRule<Extract<OptimizerConfig, { kind: K }>> } = {
   sgd,
   adam,
   adamw: adam,
 };
 
+/**
+ * The update rule of an optimizer configuration.
+ *
+ * @example
+ * ```ts
+ * import { optimizerRule } from '@losskit/onnx-train';
+ * optimizerRule({ kind: 'sgd', momentum: 0 }).slots({ kind: 'sgd', momentum: 0 }); // []: plain SGD keeps no state
+ * ```
+ */
 export function optimizerRule(config: OptimizerConfig): OptimizerRule {
   const rule = (OPTIMIZERS as Record<string, OptimizerRule | undefined>)[config.kind];
   if (rule === undefined) throw new Error(`unknown optimizer '${config.kind}': expected ${Object.keys(OPTIMIZERS).join(', ')}`);

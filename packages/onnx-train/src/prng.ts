@@ -1,6 +1,14 @@
 /**
  * A small seeded PRNG (mulberry32): 32-bit state, full period 2^32, good enough for weight
  * initialization and dropout masks, and identical on every platform.
+ *
+ * @example
+ * ```ts
+ * import { Prng } from '@losskit/onnx-train';
+ * const random = new Prng(42);
+ * random.next(); // in [0, 1), the same sequence for the same seed
+ * const other = Prng.derive(42, 'dropout'); // an independent stream
+ * ```
  */
 export class Prng {
   private state: number;

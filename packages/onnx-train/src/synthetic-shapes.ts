@@ -5,6 +5,12 @@ import { Prng } from './prng.js';
  * A synthetic segmentation task: noisy images of a few random filled circles (class 1) and
  * axis-aligned rectangles (class 2) on background (class 0); each shape also has its own colour
  * channel bias, so colour and shape both carry the class.
+ *
+ * @example
+ * ```ts
+ * import { shapesBatch } from '@losskit/onnx-train';
+ * const batch = shapesBatch(4, 32, 1); // 4 images 3x32x32, labels 0 (background), 1 (circles), 2 (rectangles)
+ * ```
  */
 export function shapesBatch(batch: number, size: number, seed: number): Batch {
   const random = new Prng(seed);

@@ -1,9 +1,41 @@
 import type { AttrValue, GraphBuilder, OnnxElemType } from '@losskit/onnx';
 
+/**
+ * A static tensor shape.
+ *
+ * @example
+ * ```ts
+ * import { type Shape, numel } from '@losskit/onnx-train';
+ * const shape: Shape = [2, 3, 8, 8];
+ * numel(shape); // 384
+ * ```
+ */
 export type Shape = readonly number[];
+/**
+ * The float type of a tape: float32 or float64 graphs.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { type FloatType, Tape } from '@losskit/onnx-train';
+ * const type: FloatType = 'double';
+ * const tape = new Tape(new GraphBuilder('checks'), type); // float64, e.g. for gradient checks
+ * ```
+ */
 export type FloatType = Extract<OnnxElemType, 'float' | 'double'>;
 
-/** One differentiable node of the forward pass, as the backward pass reads it. */
+/**
+ * One differentiable node of the forward pass, as the backward pass reads it.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Tape, type TapeNode } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('g'));
+ * tape.op('Relu', [tape.input('x', [3])], [3]);
+ * const recorded: TapeNode[] = tape.nodes;
+ * ```
+ */
 export interface TapeNode {
   readonly opType: string;
   readonly inputs: readonly string[];
@@ -11,15 +43,45 @@ export interface TapeNode {
   readonly attrs: Readonly<Record<string, AttrValue>>;
 }
 
-/** Default im2col budget per conv weight gradient. */
+/**
+ * Default im2col budget per conv weight gradient.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { DEFAULT_IM2COL_LIMIT_BYTES, Trainer } from '@losskit/onnx-train';
+ * DEFAULT_IM2COL_LIMIT_BYTES; // 64 MiB
+ * const lean = new Trainer({ model: { kind: 'unet', numClasses: 2 }, loss: catalogue.dice(), im2colLimitBytes: DEFAULT_IM2COL_LIMIT_BYTES / 4 });
+ * ```
+ */
 export const DEFAULT_IM2COL_LIMIT_BYTES = 64 * 2 ** 20;
 
+/**
+ * The number of elements of a shape.
+ *
+ * @example
+ * ```ts
+ * import { numel } from '@losskit/onnx-train';
+ * numel([2, 3, 4]); // 24
+ * ```
+ */
 export const numel = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 
 /**
  * A GraphBuilder plus what backward needs: the static shape of every value and the list of
  * forward nodes in order. Shapes are static (a graph is built for one batch shape), so the
  * backward pass can choose output paddings, split sizes and reshapes at build time.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Tape } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('g'));
+ * const x = tape.input('x', [2, 3]);
+ * const y = tape.op('Relu', [x], [2, 3]);
+ * tape.output(y);
+ * const bytes = tape.builder.toModel();
+ * ```
  */
 export class Tape {
   readonly nodes: TapeNode[] = [];

@@ -11,6 +11,23 @@ import type { OptimizerConfig } from './optimizers.js';
 import { Prng } from './prng.js';
 import { type EvalGraph, type StepShape, type TrainingLoss, type TrainingStepGraph, buildEvalGraph, buildTrainingStep } from './training-step.js';
 
+/**
+ * Options of `Trainer`: the model, the loss, the optimizer and how sessions run.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { Trainer, type TrainerOptions } from '@losskit/onnx-train';
+ * const options: TrainerOptions = {
+ *   model: { kind: 'fcn', numClasses: 21 },
+ *   loss: catalogue.focal({ sparse: true, numClasses: 21, ignoreIndex: 255 }),
+ *   optimizer: { kind: 'sgd', momentum: 0.9 },
+ *   learningRate: 0.01,
+ *   providers: 'auto',
+ * };
+ * const trainer = new Trainer(options);
+ * ```
+ */
 export interface TrainerOptions {
   readonly model: Model | ModelConfig;
   /** The loss: a core expression over 'pred' (logits) and 'target' / 'labels' / 'mask', or a catalogue Loss. */
@@ -31,6 +48,18 @@ export interface TrainerOptions {
   readonly im2colLimitBytes?: number;
 }
 
+/**
+ * The result of one training step.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { type StepResult, Trainer, meanIoU, shapesBatch } from '@losskit/onnx-train';
+ * const trainer = new Trainer({ model: { kind: 'unet', numClasses: 3, depth: 1, baseWidth: 4 }, loss: catalogue.dice() });
+ * const result: StepResult = await trainer.step(shapesBatch(2, 16, 0));
+ * meanIoU(result.confusion);
+ * ```
+ */
 export interface StepResult {
   readonly loss: number;
   /** This batch's confusion counts before the update (rows = true class, columns = predicted). */
@@ -49,6 +78,15 @@ const scalar = (v: number) => new ort.Tensor('float32', Float32Array.from([v]), 
  * Trains a model in ONNX Runtime. Each batch shape gets one training-step graph and one eval graph
  * (built and opened on first use); weights, optimizer state, batch-norm statistics and loss state
  * live here as ORT tensors and are fed back into the next run.
+ *
+ * @example
+ * ```ts
+ * import { paperExperiments } from '@losskit/core';
+ * import { Trainer, shapesBatch } from '@losskit/onnx-train';
+ * const trainer = new Trainer({ model: { kind: 'unet', numClasses: 3, depth: 2, baseWidth: 8 }, loss: paperExperiments[6]!.build({ numClasses: 3 }) });
+ * const { loss } = await trainer.step(shapesBatch(4, 32, 1));
+ * await trainer.save('unet.onnx');
+ * ```
  */
 export class Trainer {
   readonly model: Model;

@@ -8,23 +8,62 @@ import { type DropoutSpec, bufferInput, dropoutInput, inputSources } from './net
 import { type OptimizerConfig, optimizerRule } from './optimizers.js';
 import { type Shape, Tape } from './tape.js';
 
-/** A loss to train with: a core expression (pred = logits) or a catalogue Loss / LossLike. */
+/**
+ * A loss to train with: a core expression (pred = logits) or a catalogue Loss / LossLike.
+ *
+ * @example
+ * ```ts
+ * import { catalogue, input, mean, square } from '@losskit/core';
+ * import { type TrainingLoss } from '@losskit/onnx-train';
+ * const fromCatalogue: TrainingLoss = catalogue.dice({ sparse: true, numClasses: 3 });
+ * const fromExpression: TrainingLoss = mean(square(input('pred')));
+ * ```
+ */
 export type TrainingLoss = Node | (LossLike & { readonly inputs?: Readonly<Record<string, { readonly domain: string }>> });
 
-/** The batch shape a graph is built for. */
+/**
+ * The batch shape a graph is built for.
+ *
+ * @example
+ * ```ts
+ * import { type StepShape } from '@losskit/onnx-train';
+ * const shape: StepShape = { batch: 8, height: 128, width: 128 };
+ * ```
+ */
 export interface StepShape {
   readonly batch: number;
   readonly height: number;
   readonly width: number;
 }
 
-/** A carried value: read from `input`, written to `output` (pass the output back next step). */
+/**
+ * A carried value: read from `input`, written to `output` (pass the output back next step).
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { buildTrainingStep, type CarriedValue, createModel } from '@losskit/onnx-train';
+ * const graph = buildTrainingStep(createModel({ kind: 'unet', numClasses: 2, depth: 1 }), catalogue.dice(), { kind: 'sgd' }, { batch: 1, height: 8, width: 8 });
+ * const weight: CarriedValue = [...graph.parameters.values()][0]!; // feed .input, read .output
+ * ```
+ */
 export interface CarriedValue {
   readonly input: string;
   readonly output: string;
   readonly shape: readonly number[];
 }
 
+/**
+ * A training-step graph: forward, loss, backward and optimizer update, with what to feed and read back.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { buildTrainingStep, createModel, type TrainingStepGraph } from '@losskit/onnx-train';
+ * const graph: TrainingStepGraph = buildTrainingStep(createModel({ kind: 'unet', numClasses: 2, depth: 1 }), catalogue.dice(), { kind: 'adam' }, { batch: 1, height: 8, width: 8 });
+ * graph.nodeCount;
+ * ```
+ */
 export interface TrainingStepGraph {
   readonly bytes: Uint8Array;
   readonly shape: StepShape;
@@ -48,6 +87,16 @@ export interface TrainingStepGraph {
   readonly nodeCount: number;
 }
 
+/**
+ * An evaluation graph: images and weights in, logits and confusion counts out.
+ *
+ * @example
+ * ```ts
+ * import { buildEvalGraph, createModel, type EvalGraph } from '@losskit/onnx-train';
+ * const graph: EvalGraph = buildEvalGraph(createModel({ kind: 'unet', numClasses: 2, depth: 1 }), { batch: 1, height: 8, width: 8 });
+ * graph.logits; // the output name
+ * ```
+ */
 export interface EvalGraph {
   readonly bytes: Uint8Array;
   readonly shape: StepShape;
@@ -97,6 +146,17 @@ function labelValues(tape: Tape, labels: string, logits: string, classes: number
 const lossExpects = (loss: TrainingLoss, input: string): string | undefined =>
   'expr' in loss ? loss.inputs?.[input]?.domain : undefined;
 
+/**
+ * Options of the graph builders.
+ *
+ * @example
+ * ```ts
+ * import { paperExperiments } from '@losskit/core';
+ * import { type BuildOptions, buildTrainingStep, createModel } from '@losskit/onnx-train';
+ * const options: BuildOptions = { lossParams: { A: 0.3, B: 0.6 } };
+ * const graph = buildTrainingStep(createModel({ kind: 'unet', numClasses: 2, depth: 1 }), paperExperiments[4]!.build({ numClasses: 2 }), { kind: 'adam' }, { batch: 2, height: 16, width: 16 }, options);
+ * ```
+ */
 export interface BuildOptions {
   /** Values for the loss's scalar params (its defaults otherwise). */
   readonly lossParams?: Readonly<Record<string, number>>;
@@ -133,6 +193,17 @@ function forwardBackward(model: Model, loss: TrainingLoss, shape: StepShape, opt
   return { tape, images, labels, net, embedded, grads, confusion };
 }
 
+/**
+ * A graph of forward, loss and backward only: the loss and every parameter gradient as outputs.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { buildGradientGraph, createModel, type GradientGraph } from '@losskit/onnx-train';
+ * const graph: GradientGraph = buildGradientGraph(createModel({ kind: 'unet', numClasses: 2, depth: 1 }), catalogue.dice(), { batch: 1, height: 8, width: 8 });
+ * [...graph.gradients.keys()]; // parameter names
+ * ```
+ */
 export interface GradientGraph {
   readonly bytes: Uint8Array;
   readonly images: string;
@@ -147,7 +218,16 @@ export interface GradientGraph {
   readonly gradients: ReadonlyMap<string, string>;
 }
 
-/** Forward, loss and backward only: the loss and every parameter gradient out (for checks and custom optimizers). */
+/**
+ * Forward, loss and backward only: the loss and every parameter gradient out (for checks and custom optimizers).
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { buildGradientGraph, createModel } from '@losskit/onnx-train';
+ * const { bytes, loss, gradients } = buildGradientGraph(createModel({ kind: 'unet', numClasses: 2, depth: 1 }), catalogue.dice(), { batch: 2, height: 8, width: 8 });
+ * ```
+ */
 export function buildGradientGraph(model: Model, loss: TrainingLoss, shape: StepShape, options: BuildOptions = {}): GradientGraph {
   const { tape, images, labels, net, embedded, grads } = forwardBackward(model, loss, shape, options, `${model.config.kind}_gradient`);
   tape.output(embedded.loss);
@@ -175,6 +255,14 @@ export function buildGradientGraph(model: Model, loss: TrainingLoss, shape: Step
  * the loss and its gradient w.r.t. the prediction (from the ONNX loss backend), backward by the
  * gradient-rule table, and the optimizer update of every parameter. Weights, optimizer state,
  * batch-norm statistics and loss state go in and come out updated.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { buildTrainingStep, createModel } from '@losskit/onnx-train';
+ * const step = buildTrainingStep(createModel({ kind: 'unet', numClasses: 3, depth: 2 }), catalogue.dice(), { kind: 'adam' }, { batch: 4, height: 32, width: 32 });
+ * step.bytes; // one ONNX model: forward, loss, backward, Adam update
+ * ```
  */
 export function buildTrainingStep(
   model: Model,
@@ -235,7 +323,15 @@ export function buildTrainingStep(
   };
 }
 
-/** Forward in evaluation mode (running statistics, no dropout), logits and confusion counts out. */
+/**
+ * Forward in evaluation mode (running statistics, no dropout), logits and confusion counts out.
+ *
+ * @example
+ * ```ts
+ * import { buildEvalGraph, createModel } from '@losskit/onnx-train';
+ * const { bytes, logits } = buildEvalGraph(createModel({ kind: 'fcn', numClasses: 3 }), { batch: 1, height: 64, width: 64 });
+ * ```
+ */
 export function buildEvalGraph(model: Model, shape: StepShape): EvalGraph {
   checkShape(model, shape);
   const tape = new Tape(new GraphBuilder(`${model.config.kind}_eval`));

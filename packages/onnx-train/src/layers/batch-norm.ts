@@ -1,5 +1,19 @@
 import type { Net } from '../net.js';
 
+/**
+ * Options of `batchNorm`.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Net, Tape, batchNorm, type BatchNormOptions, inputSources } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('net'));
+ * const net = new Net(tape, 'train', inputSources(tape));
+ * const x = tape.input('images', [1, 3, 8, 8]);
+ * const options: BatchNormOptions = { momentum: 0.01, epsilon: 1e-3 };
+ * const y = batchNorm(net, 'bn1', x, options);
+ * ```
+ */
 export interface BatchNormOptions {
   /** Running statistic update: r' = (1 - momentum) r + momentum * batch statistic (PyTorch convention). */
   readonly momentum?: number;
@@ -12,6 +26,16 @@ export interface BatchNormOptions {
  *   mu = mean(x), v = mean((x-mu)^2), y = (x-mu)/sqrt(v+eps) * gamma + beta,
  * and the running mean / variance (unbiased, v * m/(m-1)) are updated as buffers.
  * Evaluation: ONNX BatchNormalization with the running statistics.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Net, Tape, batchNorm, inputSources } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('net'));
+ * const net = new Net(tape, 'train', inputSources(tape));
+ * const x = tape.input('images', [1, 3, 8, 8]);
+ * const y = batchNorm(net, 'bn1', x); // running statistics become buffers
+ * ```
  */
 export function batchNorm(net: Net, name: string, x: string, options: BatchNormOptions = {}): string {
   const { tape } = net;

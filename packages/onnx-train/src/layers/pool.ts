@@ -3,6 +3,16 @@ import type { Net } from '../net.js';
 /**
  * 2x2 max pooling, stride 2. In training the node also returns the argmax Indices, which the
  * backward rule scatters the gradient through.
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Net, Tape, inputSources, maxPool2x2 } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('net'));
+ * const net = new Net(tape, 'train', inputSources(tape));
+ * const x = tape.input('images', [1, 3, 8, 8]);
+ * const y = maxPool2x2(net, 'pool1', x); // [1, 3, 4, 4]
+ * ```
  */
 export function maxPool2x2(net: Net, name: string, x: string): string {
   const { tape } = net;

@@ -1,6 +1,18 @@
 import type { Net } from '../net.js';
 
-/** Nearest-neighbour x2: every pixel becomes a 2x2 block (Resize, nearest, asymmetric). */
+/**
+ * Nearest-neighbour x2: every pixel becomes a 2x2 block (Resize, nearest, asymmetric).
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Net, Tape, inputSources, upsampleNearest2x } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('net'));
+ * const net = new Net(tape, 'train', inputSources(tape));
+ * const x = tape.input('images', [1, 3, 8, 8]);
+ * const y = upsampleNearest2x(net, 'up', x); // [1, 3, 16, 16]
+ * ```
+ */
 export function upsampleNearest2x(net: Net, name: string, x: string): string {
   const { tape } = net;
   const [n, c, h, w] = tape.shape(x) as [number, number, number, number];
@@ -13,6 +25,12 @@ export function upsampleNearest2x(net: Net, name: string, x: string): string {
  * The [2n, n] matrix of bilinear x2 upsampling with half-pixel centres (ONNX Resize linear,
  * half_pixel; tf.image.resizeBilinear with halfPixelCenters): output i reads input
  * (i + 0.5)/2 - 0.5, clamped to [0, n-1], i.e. weights 3/4 and 1/4 on the two nearest inputs.
+ *
+ * @example
+ * ```ts
+ * import { bilinearMatrix } from '@losskit/onnx-train';
+ * const m = bilinearMatrix(4); // the 8x4 interpolation matrix of a 2x upsampling of 4 samples
+ * ```
  */
 export function bilinearMatrix(n: number): Float64Array {
   const m = new Float64Array(2 * n * n);
@@ -30,6 +48,16 @@ export function bilinearMatrix(n: number): Float64Array {
 /**
  * Bilinear x2 as two MatMuls with constant interpolation matrices: Y = A_h X A_w^T.
  * Same values as Resize(linear, half_pixel), and its backward is MatMul's rule (dX = A_h^T dY A_w).
+ *
+ * @example
+ * ```ts
+ * import { GraphBuilder } from '@losskit/onnx';
+ * import { Net, Tape, inputSources, upsampleBilinear2x } from '@losskit/onnx-train';
+ * const tape = new Tape(new GraphBuilder('net'));
+ * const net = new Net(tape, 'train', inputSources(tape));
+ * const x = tape.input('images', [1, 3, 8, 8]);
+ * const y = upsampleBilinear2x(net, 'up', x); // [1, 3, 16, 16]
+ * ```
  */
 export function upsampleBilinear2x(net: Net, name: string, x: string): string {
   const { tape } = net;

@@ -7,6 +7,16 @@ import { upsampleBilinear2x } from '../layers/upsample.js';
 import type { Net } from '../net.js';
 import { convBlock } from './unet.js';
 
+/**
+ * An FCN (fully convolutional network) for segmentation: 32s, 16s or 8s skip variant.
+ *
+ * @example
+ * ```ts
+ * import { createModel, type FcnConfig } from '@losskit/onnx-train';
+ * const config: FcnConfig = { kind: 'fcn', numClasses: 21, variant: '8s', baseWidth: 16 };
+ * const model = createModel(config);
+ * ```
+ */
 export interface FcnConfig {
   readonly kind: 'fcn';
   readonly numClasses: number;
@@ -22,6 +32,16 @@ export interface FcnConfig {
   readonly dropout?: number;
 }
 
+/**
+ * An FCN configuration with every default filled in.
+ *
+ * @example
+ * ```ts
+ * import { createModel, type ResolvedFcnConfig } from '@losskit/onnx-train';
+ * const resolved = createModel({ kind: 'fcn', numClasses: 2 }).config as ResolvedFcnConfig;
+ * resolved.variant; // '8s'
+ * ```
+ */
 export type ResolvedFcnConfig = Required<FcnConfig>;
 
 export function resolveFcn(config: FcnConfig): ResolvedFcnConfig {

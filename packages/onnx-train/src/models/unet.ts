@@ -7,6 +7,16 @@ import { maxPool2x2 } from '../layers/pool.js';
 import { upsampleBilinear2x, upsampleNearest2x } from '../layers/upsample.js';
 import type { Net } from '../net.js';
 
+/**
+ * A U-Net for segmentation: encoder and decoder levels joined by skip connections.
+ *
+ * @example
+ * ```ts
+ * import { createModel, type UNetConfig } from '@losskit/onnx-train';
+ * const config: UNetConfig = { kind: 'unet', numClasses: 3, depth: 3, baseWidth: 16, dropout: 0.2 };
+ * const model = createModel(config);
+ * ```
+ */
 export interface UNetConfig {
   readonly kind: 'unet';
   readonly numClasses: number;
@@ -23,6 +33,16 @@ export interface UNetConfig {
   readonly dropout?: number;
 }
 
+/**
+ * A U-Net configuration with every default filled in.
+ *
+ * @example
+ * ```ts
+ * import { createModel, type ResolvedUNetConfig } from '@losskit/onnx-train';
+ * const resolved = createModel({ kind: 'unet', numClasses: 2 }).config as ResolvedUNetConfig;
+ * resolved.depth; // 3
+ * ```
+ */
 export type ResolvedUNetConfig = Required<UNetConfig>;
 
 export function resolveUNet(config: UNetConfig): ResolvedUNetConfig {
