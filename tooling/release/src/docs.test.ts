@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { docExamples } from './doc-examples.js';
 import { guideExamples } from './markdown-examples.js';
 import { runCommand } from './run-command.js';
 
@@ -50,3 +51,41 @@ describe('docs', () => {
   );
 });
 
+const PUBLISHED = ['core', 'tfjs', 'onnx', 'onnx-train'];
+
+/** Every source file of a published package (tests and test support left out). */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !/\.test(-support)?\.ts$|\.test-d\.ts$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe('doc comment examples', () => {
+  const examples = PUBLISHED.flatMap((pkg) => {
+    const src = join(root, 'packages', pkg, 'src');
+    return sourceFiles(src).flatMap((file) =>
+      docExamples(readFileSync(file, 'utf8')).map((e) => ({ pkg, file: relative(root, file), ...e })),
+    );
+  });
+
+  it('every published package has @example blocks', () => {
+    expect(PUBLISHED.filter((pkg) => !examples.some((e) => e.pkg === pkg))).toEqual([]);
+  });
+
+  it('every @example type-checks against the workspace sources', async () => {
+    const dir = join(scratch, 'jsdoc');
+    mkdirSync(dir, { recursive: true });
+    const names = examples.map((e) => `${e.file.replace(/[/.]/g, '_')}_line_${e.line}.ts`);
+    for (const [i, e] of examples.entries()) writeFileSync(join(dir, names[i]!), `${e.code}\nexport {};\n`);
+    const tsconfig = { extends: '@losskit/tsconfig/base.json', compilerOptions: { noEmit: true, types: ['node'] }, include: ['*.ts'] };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const run = await runCommand(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false'], { cwd: dir, timeoutSeconds: 150 });
+    const failures = examples.flatMap((e, i) => {
+      const errors = run.output.split('\n').filter((l) => l.startsWith(names[i]!));
+      return errors.length ? [`${e.file}:${e.line}\n  ${errors.join('\n  ')}`] : [];
+    });
+    expect(failures).toEqual([]);
+    expect(run.code, run.output).toBe(0);
+  }, 180_000);
+});
