@@ -2,10 +2,13 @@ import { builtinModules } from 'node:module';
 
 const BUILTINS = new Set(builtinModules);
 
-/** Module specifiers in `from '...'`, `import '...'` and `import('...')` (JS and .d.ts alike). */
+/** Block comments and whole-line `//` comments (doc-comment examples hold import lines too). */
+const COMMENTS = /\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm;
+
+/** Module specifiers in `from '...'`, `import '...'` and `import('...')` (JS and .d.ts alike), comments left out. */
 export function importSpecifiers(source: string): string[] {
   const found = new Set<string>();
-  for (const m of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"\n]+)\1/g)) found.add(m[2]!);
+  for (const m of source.replace(COMMENTS, '').matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"\n]+)\1/g)) found.add(m[2]!);
   return [...found];
 }
 

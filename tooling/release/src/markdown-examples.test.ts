@@ -64,6 +64,11 @@ describe('import specifiers', () => {
     expect(importSpecifiers(source)).toEqual(['x', './b.js', 'side-effect', 'dyn/sub', '@s/t']);
   });
 
+  it('leaves out imports written in comments (doc-comment examples)', () => {
+    const source = ["/**", " * @example", " * import * as tf from '@tensorflow/tfjs';", " */", "// import 'nope';", "import a from 'x';"].join('\n');
+    expect(importSpecifiers(source)).toEqual(['x']);
+  });
+
   it('maps specifiers to package names, leaving out relative paths and Node built-ins', () => {
     expect(['@s/t/deep/x.js', 'lodash/fp', './a.js', '../b.js', 'node:fs', 'fs', 'path/posix'].map(packageOf)).toEqual([
       '@s/t',

@@ -54,7 +54,8 @@ interface ExampleSource {
 
 interface PackageReport extends ExampleSource {
   readonly pkg: WorkspacePackage;
-  built: boolean;
+  /** undefined: not built here (--skip-build). */
+  built?: boolean;
   tarball?: string;
   packedBytes?: number;
   unpackedBytes?: number;
@@ -69,7 +70,7 @@ const publishable = packages.filter(isPublishable);
 const reports: PackageReport[] = publishable.map((pkg) => ({
   pkg,
   label: 'README.md',
-  built: true,
+  ...(args.has('--skip-build') ? {} : { built: true }),
   examples: [],
   failures: [],
 }));
@@ -258,7 +259,7 @@ console.log(`\n${renderTable(
       r.packedBytes === undefined ? '-' : formatBytes(r.packedBytes),
       r.unpackedBytes === undefined ? '-' : formatBytes(r.unpackedBytes),
       String(r.fileCount ?? '-'),
-      r.built ? 'ok' : 'FAIL',
+      mark(r.built),
       manifestErrors === undefined ? '-' : manifestErrors === 0 ? 'ok' : `FAIL (${manifestErrors})`,
       mark(r.publint?.ok),
       mark(r.attw?.ok),
