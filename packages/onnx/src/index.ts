@@ -13,7 +13,14 @@ export {
   irVersionFor,
 } from './graph-builder.js';
 export { type Layout, type LayoutName, axesOf, makeLayout, physicalShape } from './layout.js';
-export { type ClassNormalization, LOWERINGS, type Lowered, type Lowering, type LoweringContext } from './lowerings.js';
+export {
+  type ClassNormalization,
+  type ClassStats,
+  LOWERINGS,
+  type Lowered,
+  type Lowering,
+  type LoweringContext,
+} from './lowerings.js';
 export {
   type GraphInputInfo,
   type GraphInputKind,

@@ -71,7 +71,19 @@ export interface LoweringContext {
  */
 export type ClassNormalization = 'native' | 'decompose';
 
-/** max_c x, x - max, exp(x - max) and its class sum, emitted once per value. */
+/**
+ * max_c x, x - max, exp(x - max) and its class sum, emitted once per value.
+ *
+ * @example
+ * ```ts
+ * import { type ClassStats, type Lowering } from '@losskit/onnx';
+ * // softmax from the shared pieces: exp(x - max) / sum
+ * const softmax: Lowering = (ctx) => {
+ *   const stats: ClassStats = ctx.classStats(ctx.args[0]!);
+ *   return { name: ctx.emit('Div', [stats.exp, stats.sum]), phys: ctx.args[0]!.phys };
+ * };
+ * ```
+ */
 export interface ClassStats {
   readonly max: string;
   readonly shifted: string;
