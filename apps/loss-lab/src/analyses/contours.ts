@@ -18,7 +18,7 @@ export interface GridSpec {
 }
 
 /** Fig. 4's grids: x in [0, 5] (unbalanced) or [-5, 5] (balanced), y in [0, 5] for both. */
-export const CONTOUR_GRIDS: readonly GridSpec[] = [
+const CONTOUR_GRIDS: readonly GridSpec[] = [
   { balance: 'unbalanced', x: [0, 5], y: [0, 5] },
   { balance: 'balanced', x: [-5, 5], y: [0, 5] },
 ];
@@ -142,7 +142,7 @@ function contourSpec(grids: readonly MethodGrid[]): Figure['spec'] {
   } as Figure['spec'];
 }
 
-export function gridRows(grids: readonly MethodGrid[]): Figure['rows'] {
+function gridRows(grids: readonly MethodGrid[]): Figure['rows'] {
   return grids.flatMap((g) =>
     Array.from(g.values, (v, k) => ({
       balance: g.balance,
@@ -156,7 +156,7 @@ export function gridRows(grids: readonly MethodGrid[]): Figure['rows'] {
 }
 
 /** Share of cells whose value is (numerically) zero: the paper reads Fig. 4 by its zeros. */
-export const zeroShare = (values: Float64Array, tolerance = 1e-3): number =>
+const zeroShare = (values: Float64Array, tolerance = 1e-3): number =>
   values.reduce((n, v) => n + (Math.abs(v) <= tolerance ? 1 : 0), 0) / values.length;
 
 export function contourAnalysis(n = 40): Analysis {

@@ -36,7 +36,7 @@ import { heatmapUnit, landscapeResidual, landscapeSurfaces, surfaceCells } from 
  * Eqs. (17), (18) multiply two derivatives; they are read with dReLU(u)/dw as ReLU'(u) = [u > 0]
  * and dStep1/dw = (A - B) dL1/dw - B dL2/dw.
  */
-export const PRINTED_DERIVATIVES: Record<number, (t: EquationTerms) => [Node, Node]> = {
+const PRINTED_DERIVATIVES: Record<number, (t: EquationTerms) => [Node, Node]> = {
   1: ({ A }) => [node(A), sub(1, A)],
   2: ({ A, B }) => [node(A), node(B)],
   3: ({ L1, L2, A }) => [node(0), mul(A, L1, expNode(mul(sub(1, A), L2)), sub(1, A))],

@@ -13,7 +13,7 @@ import {
 import { type Figure, vegaLite } from '../render/figure.js';
 
 /** The paper experiment (Table 1) behind each method: its convex-coefficient member. */
-export const METHOD_EXPERIMENT: Readonly<Record<string, number>> = {
+const METHOD_EXPERIMENT: Readonly<Record<string, number>> = {
   none: 1,
   'l1-l2': 2,
   exponential: 4,

@@ -5,10 +5,10 @@ import { LOSS_METHODS, METHOD_PARAMS, surfaceUnderMethod } from '../methods.js';
 import { type Figure, vegaLite } from '../render/figure.js';
 
 /** The window of Fig. 2: centred on the minimum (-2, 3) of x^2 + 4x + y^2 - 6y. */
-export const LANDSCAPE_WINDOW = { x: [-7, 3], y: [-2, 8] } as const;
+const LANDSCAPE_WINDOW = { x: [-7, 3], y: [-2, 8] } as const;
 
 /** x^2 + 4x + y^2 - 6y over batch inputs x, y, as a core expression. */
-export function landscapeFunction(x: Node, y: Node): Node {
+function landscapeFunction(x: Node, y: Node): Node {
   return sub(add(square(x), mul(4, x), square(y)), mul(6, y));
 }
 
@@ -108,7 +108,7 @@ export function heatmapUnit(colorTitle: string) {
 }
 
 /** Heatmaps faceted by 'method', each with its own colour scale and axes. */
-export function heatmapFacetSpec(rows: Figure['rows'], options: { columns: number; colorTitle: string }): Figure['spec'] {
+function heatmapFacetSpec(rows: Figure['rows'], options: { columns: number; colorTitle: string }): Figure['spec'] {
   return vegaLite({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: { values: rows },

@@ -89,7 +89,7 @@ export function summarizeSeeds(lines: readonly ResultLine[]): SeedSummary[] {
 }
 
 /** Mean over seeds of each metric at every epoch, per experiment and group (Fig. 9's curves). */
-export function epochMeans(lines: readonly ResultLine[]): { experiment: string; group: string; metric: string; epoch: number; mean: number; seeds: number }[] {
+function epochMeans(lines: readonly ResultLine[]): { experiment: string; group: string; metric: string; epoch: number; mean: number; seeds: number }[] {
   const buckets = new Map<string, { experiment: string; group: string; metric: string; epoch: number; values: number[] }>();
   for (const l of lines) {
     const group = [l.run.model, l.run.dataset, l.run.backend].filter((s) => s !== '-').join(' · ') || 'all runs';

@@ -52,7 +52,7 @@ export function chainToWeights(d: Design, gEta: Float64Array): { gW: Float64Arra
   return { gW, gB };
 }
 
-export function groupPenalty(d: Design, w: Float64Array, lambda: number): number {
+function groupPenalty(d: Design, w: Float64Array, lambda: number): number {
   return d.groups.reduce((s, g) => s + lambda * Math.sqrt(g.length) * Math.hypot(...g.map((j) => w[j]!)), 0);
 }
 

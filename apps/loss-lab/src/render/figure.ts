@@ -22,7 +22,7 @@ export interface Figure {
  */
 export const vegaLite = (spec: object): Figure['spec'] => ({ vegaLite: spec as TopLevelSpec });
 
-export const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
+const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 
 const CONFIG = {
   font: FONT,
