@@ -10,9 +10,9 @@ export class UsageError extends Error {
 
 /** The paper's five seeds. */
 export const PAPER_SEEDS = [1, 250, 500, 777, 999] as const;
-export const PAPER_EXPERIMENT_COUNT = 27;
+const PAPER_EXPERIMENT_COUNT = 27;
 
-export type SummaryFormat = 'markdown' | 'csv' | 'json';
+type SummaryFormat = 'markdown' | 'csv' | 'json';
 
 export interface Preset {
   readonly models: readonly ModelKind[];
@@ -59,7 +59,7 @@ export const PRESETS: { readonly small: Preset; readonly full: Preset } = {
   },
 };
 
-export interface LossChoice {
+interface LossChoice {
   /** '1'..'27' for the paper's experiments, 'custom:<n>' for user losses. */
   readonly experiment: string;
   readonly loss: LossRef;
@@ -92,7 +92,7 @@ export interface RunCommand {
   readonly progress: 'auto' | 'plain' | 'none';
 }
 
-export interface SummaryCommand {
+interface SummaryCommand {
   readonly command: 'summary';
   readonly out: string;
   readonly format: SummaryFormat;

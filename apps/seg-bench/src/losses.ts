@@ -27,7 +27,7 @@ export interface PaperLossOptions {
  * tensor, `probs` the softmax of pred, and CE, L1, L2 the paper's base terms (mean cross-entropy,
  * mean |probs - target|, mean (probs - target)^2). Coefficients are numbers.
  */
-export function formulaNames(numClasses: number): Record<string, Node> {
+function formulaNames(numClasses: number): Record<string, Node> {
   const terms = paperTerms(numClasses);
   const pred = leaves([terms.L1], 'input').get('pred')!;
   const labels = leaves([terms.L1], 'input').get('labels')!;

@@ -2,7 +2,7 @@ import type { ClassScores } from '@losskit/core';
 import type { ResultRow } from './run/run-spec.js';
 
 /** The metric columns of the paper's Table 2, in its order. */
-export const METRICS = [
+const METRICS = [
   { key: 'dsc', title: 'DSC', of: (s: ClassScores) => s.dice },
   { key: 'f1', title: 'F1', of: (s: ClassScores) => s.f1 },
   { key: 'iou', title: 'IoU', of: (s: ClassScores) => s.iou },
@@ -11,7 +11,7 @@ export const METRICS = [
   { key: 'recall', title: 'Recall', of: (s: ClassScores) => s.recall },
 ] as const;
 
-export interface Stat {
+interface Stat {
   readonly mean: number | null;
   /** Sample standard deviation (n - 1) over seeds; 0 for a single seed. */
   readonly std: number | null;

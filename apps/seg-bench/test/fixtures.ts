@@ -32,7 +32,7 @@ function scene(index: number, width: number, height: number, classes: number, bo
   return { id: `img_${String(index).padStart(4, '0')}`, width, height, labels, rgba };
 }
 
-export function writeJpeg(file: string, width: number, height: number, rgba: Uint8Array): void {
+function writeJpeg(file: string, width: number, height: number, rgba: Uint8Array): void {
   writeFileSync(file, jpeg.encode({ data: Buffer.from(rgba), width, height }, 90).data);
 }
 

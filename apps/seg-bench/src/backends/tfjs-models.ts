@@ -110,6 +110,3 @@ function fcn(spec: ModelSpec): tf.LayersModel {
 }
 
 export const TFJS_MODELS: Record<ModelKind, (spec: ModelSpec) => tf.LayersModel> = { unet, fcn };
-
-/** Input sides must be multiples of this. */
-export const SIZE_MULTIPLE: Record<ModelKind, (depth: number) => number> = { unet: (depth) => 2 ** depth, fcn: () => 32 };

@@ -37,7 +37,7 @@ const LABEL_DIRS = ['SegmentationClassAug', 'SegmentationClass'];
  * train.txt / val.txt in <dir> are used when present, otherwise every image id goes to
  * validation when deriveSeed(0, 'atr', id) % 10 == 0 (about 10%, stable as files come and go).
  */
-export function findAtrRoot(dataDir: string): { root: string; labelDir: string } {
+function findAtrRoot(dataDir: string): { root: string; labelDir: string } {
   for (const root of [dataDir, join(dataDir, 'humanparsing')]) {
     const labelDir = LABEL_DIRS.find((name) => existsSync(join(root, name)));
     if (existsSync(join(root, 'JPEGImages')) && labelDir) return { root, labelDir };

@@ -117,7 +117,7 @@ export function renderScene(seed: number, size: number): Sample {
 }
 
 /** Scenes per split when no limit is given (--full). */
-export const SYNTHETIC_SPLIT = { train: 512, val: 128 } as const;
+const SYNTHETIC_SPLIT = { train: 512, val: 128 } as const;
 
 export function loadSynthetic(options: DatasetOptions): SegmentationDataset {
   const dataSeed = options.dataSeed ?? 0;

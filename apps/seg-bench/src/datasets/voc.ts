@@ -28,7 +28,7 @@ export const VOC_CLASSES = [
 ] as const;
 
 /** Accepts VOC2012 itself or a folder above it (VOCdevkit/VOC2012 as the archive unpacks). */
-export function findVocRoot(dataDir: string): string {
+function findVocRoot(dataDir: string): string {
   const candidates = [dataDir, join(dataDir, 'VOC2012'), join(dataDir, 'VOCdevkit', 'VOC2012')];
   const root = candidates.find((dir) => existsSync(join(dir, 'ImageSets', 'Segmentation')));
   if (!root) {
