@@ -3,6 +3,8 @@
  * shuffling, weight initialisation in the in-app models) draws from one of these, so a run is
  * a pure function of its seed.
  */
+import { seededRandom } from '@losskit/core';
+
 export interface Random {
   /** Uniform in [0, 1). */
   next(): number;
@@ -14,16 +16,9 @@ export interface Random {
   normal(): number;
 }
 
-/** mulberry32: 32-bit state, period 2^32, good enough for data generation and shuffles. */
+/** Uniform, integer, and normal draws over core's seeded mulberry32 generator. */
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return {
     next,
     int: (n) => Math.floor(next() * n),

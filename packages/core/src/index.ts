@@ -22,3 +22,4 @@ export * from './losses/index.js';
 export * from './paper/index.js';
 export * from './metrics/index.js';
 export { latexName, toLatex } from './latex.js';
+export { seededRandom } from './random.js';

@@ -1,3 +1,5 @@
+import { seededRandom } from '@losskit/core';
+
 /**
  * A small seeded PRNG (mulberry32): 32-bit state, full period 2^32, good enough for weight
  * initialization and dropout masks, and identical on every platform.
@@ -11,20 +13,12 @@
  * ```
  */
 export class Prng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
-    this.state = Math.floor(seed) >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(Math.floor(seed));
   }
 
   /** Standard normal by Box-Muller (one draw per call; 1 - u keeps log away from 0). */

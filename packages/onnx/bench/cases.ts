@@ -1,4 +1,4 @@
-import { type Loss, catalogue, paperExperiments, weightedSum } from '@losskit/core';
+import { type Loss, catalogue, paperExperiments, seededRandom, weightedSum } from '@losskit/core';
 import { type BenchData, fusedDiceCe, fusedHybrid } from './fused-js.js';
 import { type HandStyle, handBuiltDiceCe, handBuiltHybrid } from './hand-built.js';
 import { HYBRID_TERMS } from './scalar-terms.js';
@@ -39,15 +39,7 @@ export function benchCases(C: number): BenchCase[] {
 
 /** Logits in [-3, 3), labels in [0, C) and the matching one-hot target, from a fixed seed. */
 export function benchData(N: number, C: number, HW: number, seed = 1): BenchData {
-  let state = seed >>> 0;
-  const random = () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const pred = new Float32Array(N * C * HW);
   for (let i = 0; i < pred.length; i++) pred[i] = -3 + 6 * random();
   const labels = new Float32Array(N * HW);

@@ -11,7 +11,7 @@ export {
 export { finiteDifference } from './finite-difference.js';
 export { forEachPosition, makeInputs, shapeOf } from './make-inputs.js';
 export { type OpCase, opCases } from './op-cases.js';
-export { seededRandom } from './random.js';
+export { seededRandom } from '@losskit/core';
 export { FLOAT32_TOLERANCE, type Tolerance, compareArrays } from './tolerance.js';
 export type { BackendRun, BackendUnderTest, CaseSizes, InputData, InputDomain, InputSpec, LossLike } from './types.js';
 export { referenceBackend, roleSizes, stateValues } from './reference-backend.js';

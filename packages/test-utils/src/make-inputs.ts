@@ -1,5 +1,4 @@
-import type { Roles } from '@losskit/core';
-import { seededRandom } from './random.js';
+import { type Roles, seededRandom } from '@losskit/core';
 import type { CaseSizes, InputData, InputDomain, InputSpec } from './types.js';
 
 /** The shape of an input spanning `roles`: batch, class, then the spatial dims, missing roles dropped. */

@@ -1,4 +1,4 @@
-import { type Loss, evaluate, gradient, input, paperExperiments } from '@losskit/core';
+import { type Loss, evaluate, gradient, input, paperExperiments, seededRandom } from '@losskit/core';
 import type { Analysis } from '../analysis.js';
 import { LOSS_METHODS } from '../methods.js';
 import {
@@ -8,7 +8,6 @@ import {
   fitGroupLasso,
   linearPredictor,
   seededNormal,
-  seededRandom,
 } from '../model/group-lasso.js';
 import { type Figure, vegaLite } from '../render/figure.js';
 

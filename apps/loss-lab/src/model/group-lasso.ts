@@ -9,6 +9,7 @@
  * lowers the objective even when F is not convex. The test compares values of F, so in float64
  * a relative tolerance much below 1e-9 on the step length is not reachable.
  */
+import { seededRandom } from '@losskit/core';
 
 export interface Design {
   /** n x p, row-major */
@@ -113,17 +114,6 @@ export function fitGroupLasso(
   return { weights: w, intercept: b, iterations: maxIterations, converged: false, objective: current.value + groupPenalty(d, w, lambda) };
 }
 
-/** Mulberry32: a small seeded generator, so the data are the same on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal draws by Box-Muller. */
 export function seededNormal(seed: number): () => number {

@@ -36,14 +36,4 @@ export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): nu
   return worst;
 }
 
-/** A small deterministic PRNG (mulberry32) for reproducible test data. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../random.js';
