@@ -1,12 +1,12 @@
 import { add, clamp, log, logSoftmax, mul, neg, sigmoid, softmax, sub, sum } from '../builders.js';
 import type { Node } from '../ir/node.js';
 import { classWeightVector } from './class-weights.js';
-import { binaryCrossEntropyOf, pick } from './cross-entropy.js';
+import { type CrossEntropyOptions, binaryCrossEntropyOf, pick } from './cross-entropy.js';
 import { type Loss, makeLoss } from './loss.js';
 import { modulating } from './modulating.js';
 import { ensure, validateOptions } from './options.js';
 import { type Mode, TARGET_OPTION_RULES, classTarget, prediction } from './prediction.js';
-import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
+import { REDUCTION_RULE, reduceWeighted } from './reduction.js';
 
 /**
  * Options of `focal`.
@@ -18,21 +18,17 @@ import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
  * const loss = focal(options);
  * ```
  */
-export interface FocalOptions {
+export interface FocalOptions
+  extends Pick<
+    CrossEntropyOptions,
+    'fromLogits' | 'classWeights' | 'eps' | 'sparse' | 'numClasses' | 'ignoreIndex' | 'mask' | 'reduction'
+  > {
   /** 'multiclass' (softmax, default), 'binary' or 'multilabel' (sigmoid per channel). */
   readonly mode?: Mode;
-  readonly fromLogits?: boolean;
   /** Focusing exponent: the loss of each element is scaled by (1 - p_t)^gamma. Default 2. */
   readonly gamma?: number;
   /** Binary/multilabel: weight alpha on positives and 1 - alpha on negatives. Multiclass: a global scale. */
   readonly alpha?: number;
-  readonly classWeights?: readonly number[];
-  readonly eps?: number;
-  readonly sparse?: boolean;
-  readonly numClasses?: number;
-  readonly ignoreIndex?: number;
-  readonly mask?: boolean;
-  readonly reduction?: Reduction;
 }
 
 /**
