@@ -4,10 +4,17 @@
  *
  *   pnpm --filter @losskit/onnx bench [--sizes 16,20,22] [--budget 1.5] [--classes 4]
  *
- * Each (loss, size) runs its configurations in interleaved rounds (so machine load hits all of
- * them alike) until the time budget is spent; the median time per run is reported as elements/s.
+ * Each (loss, size) runs its configurations in interleaved rounds, each round in a fresh random
+ * order (so machine load, and whatever cache state the previous configuration leaves behind, hit
+ * all of them alike) until the time budget is spent; the median time per run is reported as elements/s.
+ * The compiled sessions are told the class count (`sizes: { class }`), as the hand-built graphs know it.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { seededRandom } from '@losskit/core';
+import onnxProto from 'onnx-proto';
 import { compile as compileTfjs } from '@losskit/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -45,6 +52,29 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 type Runner = () => Promise<void> | void;
 
+const random = seededRandom(20);
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/** The compile options of every compiled graph here: value + d/dpred, the class count known. */
+const compileOptions = { gradients: ['pred'], sizes: { class: Number(values.classes) } };
+
+/** Nodes in the graph ONNX Runtime runs after its own optimizations (constant folding, CSE, fusions). */
+async function optimizedNodeCount(bytes: Uint8Array): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'losskit-bench-'));
+  const file = join(dir, 'optimized.onnx');
+  const session = await InferenceSession.create(bytes, { intraOpNumThreads: 1, optimizedModelFilePath: file });
+  await session.release();
+  const count = onnxProto.onnx.ModelProto.decode(readFileSync(file)).graph?.node?.length ?? 0;
+  rmSync(dir, { recursive: true, force: true });
+  return count;
+}
+
 interface Timing {
   /** Median wall-clock ms per run. */
   wall: number;
@@ -59,10 +89,9 @@ async function measure(runners: Record<string, Runner>): Promise<Record<string, 
   const start = performance.now();
   let rounds = 0;
   while ((performance.now() - start < budgetMs || rounds < 5) && rounds < 300) {
-    // rotate the order each round, so no configuration always runs right after the one that
-    // evicts the caches (the JS loop writes its own buffers)
-    const entries = Object.entries(runners);
-    const rotated = [...entries.slice(rounds % entries.length), ...entries.slice(0, rounds % entries.length)];
+    // a fresh random order each round: with a fixed cyclic order one configuration would always
+    // run right after the same other one (the JS loop evicts the caches for whatever follows it)
+    const rotated = shuffle(Object.entries(runners));
     for (const [name, run] of rotated) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
@@ -81,7 +110,7 @@ async function sessionCreation(c: BenchCase): Promise<{ compileMs: number; sessi
   const open: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    const model = toOnnx(c.loss, { gradients: ['pred'] });
+    const model = toOnnx(c.loss, compileOptions);
     const t1 = performance.now();
     const session = await InferenceSession.create(model.bytes, { intraOpNumThreads: 1 });
     const t2 = performance.now();
@@ -126,11 +155,17 @@ const rows: string[] = [];
 const cpuRows: string[] = [];
 const tfjsRows: string[] = [];
 const creationRows: string[] = [];
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 console.log(`# value + gradient throughput, N=${N} C=${C}, median over interleaved rounds (${values.budget}s budget each)`);
+console.log(`# ${new Date().toISOString()}, load average (1, 5, 15 min) at start: ${load()}`);
 for (const c of cases) {
   const created = await sessionCreation(c);
-  const model = toOnnx(c.loss, { gradients: ['pred'] });
-  creationRows.push(`| ${c.label} | ${model.nodeCount} | ${created.compileMs.toFixed(1)} ms | ${created.sessionMs.toFixed(1)} ms |`);
+  const model = toOnnx(c.loss, compileOptions);
+  const hand = c.handBuilt('tuned');
+  const handNodes = onnxProto.onnx.ModelProto.decode(hand).graph?.node?.length ?? 0;
+  creationRows.push(
+    `| ${c.label} | ${model.nodeCount} | ${await optimizedNodeCount(model.bytes)} | ${handNodes} | ${await optimizedNodeCount(hand)} | ${created.compileMs.toFixed(1)} ms | ${created.sessionMs.toFixed(1)} ms |`,
+  );
   for (const k of exponents) {
     const elements = 2 ** k;
     const HW = elements / (N * C);
@@ -141,8 +176,8 @@ for (const c of cases) {
     const scratch = { p: new Float32Array(elements), sums: new Float64Array(2 * C) };
     const params = { ...c.loss.params };
     const ours = {
-      1: await createLossSession(c.loss, { intraOpThreads: 1, interOpThreads: 1 }),
-      2: await createLossSession(c.loss, { intraOpThreads: 2, interOpThreads: 1 }),
+      1: await createLossSession(c.loss, { ...compileOptions, intraOpThreads: 1, interOpThreads: 1 }),
+      2: await createLossSession(c.loss, { ...compileOptions, intraOpThreads: 2, interOpThreads: 1 }),
     };
     const handBytes = c.handBuilt('tuned');
     const hand = {
@@ -216,6 +251,7 @@ for (const c of cases) {
   }
 }
 
+console.log(`\n# load average (1, 5, 15 min) at the end: ${load()}`);
 console.log('\n## value + gradient, elements/s per CPU second (median process CPU time; 1 thread)\n');
 console.log(
   '| loss | elements | fused JS | compiled 1t | hand-built tuned 1t | hand-built native 1t | compiled/JS | compiled/tuned | compiled/native |',
@@ -234,7 +270,7 @@ if (tfjsBackends.length > 0) {
   console.log(`|---|---|---|${tfjsBackends.map(() => '---|---|').join('')}`);
   for (const r of tfjsRows) console.log(r);
 }
-console.log('\n## compile + session creation (median of 5)\n');
-console.log('| loss | nodes | toOnnx | InferenceSession.create |');
-console.log('|---|---|---|---|');
+console.log('\n## nodes (in the file, and as ONNX Runtime runs them after its optimizations); compile + session creation (median of 5)\n');
+console.log('| loss | compiled nodes | compiled, ORT-optimized | hand-built tuned nodes | hand-built, ORT-optimized | toOnnx | InferenceSession.create |');
+console.log('|---|---|---|---|---|---|---|');
 for (const r of creationRows) console.log(r);

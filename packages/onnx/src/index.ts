@@ -45,6 +45,7 @@ export {
   type LossSession,
   type LossSessionOptions,
   type TensorData,
+  TensorCache,
   buildFeeds,
   createLossSession,
 } from './session.js';

@@ -48,6 +48,30 @@ export interface SessionSettings {
   intraOpThreads?: number;
   interOpThreads?: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * ONNX Runtime session config entries, e.g. `{ 'session.intra_op.allow_spinning': '0' }` or
+   * `{ 'session.dynamic_block_base': '4' }` (see onnxruntime_session_options_config_keys.h).
+   */
+  configEntries?: Readonly<Record<string, string>>;
+}
+
+/** Config entries as the Node binding reads them: nested objects whose keys join with '.'. */
+function extraOptions(entries: Readonly<Record<string, string>>): Record<string, unknown> {
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entries)) {
+    const path = key.split('.');
+    let at = extra;
+    path.slice(0, -1).forEach((part, i) => {
+      const next = at[part];
+      if (typeof next === 'string')
+        throw new Error(`session config entry '${key}' clashes with the entry '${path.slice(0, i + 1).join('.')}'`);
+      at = (next as Record<string, unknown> | undefined) ?? (at[part] = {}) as Record<string, unknown>;
+    });
+    const last = path[path.length - 1]!;
+    if (typeof at[last] === 'object') throw new Error(`session config entry '${key}' clashes with the entries under it`);
+    at[last] = value;
+  }
+  return extra;
 }
 
 /**
@@ -94,6 +118,7 @@ export async function openSession(
     graphOptimizationLevel: settings.graphOptimizationLevel ?? 'all',
     ...(settings.intraOpThreads !== undefined ? { intraOpNumThreads: settings.intraOpThreads } : {}),
     ...(settings.interOpThreads !== undefined ? { interOpNumThreads: settings.interOpThreads } : {}),
+    ...(settings.configEntries ? { extra: extraOptions(settings.configEntries) } : {}),
   };
   for (const provider of providers) {
     try {

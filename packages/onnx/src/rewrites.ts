@@ -31,7 +31,8 @@ export interface RewriteFacts {
 }
 const NO_FACTS: RewriteFacts = { isOneHot: () => false };
 
-type Rewrite = (node: Node, facts: RewriteFacts) => Node | undefined;
+/** One rewrite rule: the replacement of `node`, or undefined when it does not apply. */
+export type Rewrite = (node: Node, facts: RewriteFacts) => Node | undefined;
 
 const isScalar = (n: Node): boolean => n.roles.length === 0;
 const reduce = (op: 'sum' | 'mean', x: Node, roles: Roles): Node => makeNode(op, [x], { roles });

@@ -17,7 +17,7 @@ import { compareArrays, makeInputs } from '@losskit/test-utils';
 import type { InferenceSession } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { openSession } from './providers.js';
-import { createLossSession } from './session.js';
+import { TensorCache, buildFeeds, createLossSession } from './session.js';
 import { toOnnx } from './to-onnx.js';
 
 const pred = input('pred');
@@ -155,5 +155,49 @@ describe('createLossSession', () => {
     expect(compareArrays('grad', b.gradients.pred!, a.gradients.pred!, tol)).toBeUndefined();
     await one.release();
     await two.release();
+  });
+
+  it('reuses the tensors of a repeated feed and still reads changed data and params', async () => {
+    const loss = { name: 'scaled', expr: mul2(param('A', { default: 1 })), params: { A: 1 } };
+    const model = toOnnx(loss, { gradients: ['pred'] });
+    const cache = new TensorCache();
+    const p = new Float32Array([1, 3]);
+    const given = { prediction: { shape: [1, 2, 1, 1], data: p }, target: { shape: [1, 2, 1, 1], data: new Float32Array(2) } };
+    const first = buildFeeds(model, { ...given, params: { A: 2 } }, {}, cache);
+    const second = buildFeeds(model, { ...given, params: { A: 2 } }, {}, cache);
+    expect(second.pred).toBe(first.pred);
+    expect(second.A).toBe(first.A);
+    const third = buildFeeds(model, { ...given, params: { A: 4 } }, {}, cache);
+    expect(third.A).not.toBe(first.A);
+    expect(third.A!.data).toEqual(Float32Array.of(4));
+    // without a cache every call makes fresh tensors
+    expect(buildFeeds(model, given, {}).pred).not.toBe(buildFeeds(model, given, {}).pred);
+
+    const session = await createLossSession(loss);
+    expect((await session.run({ ...given, params: { A: 2 } })).value).toBeCloseTo(10, 5);
+    p[1] = 1; // same array, new contents: the reused tensor reads them
+    expect((await session.run({ ...given, params: { A: 2 } })).value).toBeCloseTo(2, 5);
+    expect((await session.run({ ...given, params: { A: 5 } })).value).toBeCloseTo(5, 5);
+    await session.release();
+  });
+
+  it('passes session config entries to ONNX Runtime as nested extra options', async () => {
+    const bytes = toOnnx(l2).bytes;
+    let seen: InferenceSession.SessionOptions | undefined;
+    const capture = (async (_: Uint8Array, options?: InferenceSession.SessionOptions) => {
+      seen = options;
+      return {} as InferenceSession;
+    }) as unknown as typeof InferenceSession.create;
+    const configEntries = { 'session.intra_op.allow_spinning': '0', 'session.dynamic_block_base': '4' };
+    await openSession(bytes, ['cpu'], { configEntries }, capture);
+    expect(seen?.extra).toEqual({ session: { intra_op: { allow_spinning: '0' }, dynamic_block_base: '4' } });
+    await expect(openSession(bytes, ['cpu'], { configEntries: { 'a.b': '1', 'a.b.c': '2' } }, capture)).rejects.toThrow(
+      /session config entry 'a.b.c' clashes with the entry 'a.b'/,
+    );
+    // a real session accepts them
+    const session = await createLossSession(l2, { intraOpThreads: 2, configEntries });
+    const data = { shape: [1, 1, 1, 2], data: [1, 2] };
+    expect((await session.run({ prediction: data, target: { shape: [1, 1, 1, 2], data: [0, 0] } })).value).toBeCloseTo(2.5, 5);
+    await session.release();
   });
 });

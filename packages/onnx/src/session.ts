@@ -155,7 +155,7 @@ export class LossInputError extends Error {
  * ```
  */
 export async function createLossSession(source: Node | LossLike, options: LossSessionOptions = {}): Promise<LossSession> {
-  const { providers, intraOpThreads, interOpThreads, graphOptimizationLevel, ...compile } = options;
+  const { providers, intraOpThreads, interOpThreads, graphOptimizationLevel, configEntries, ...compile } = options;
   const inputLeaves = leaves(['expr' in source ? source.expr : source], 'input');
   const gradients = compile.gradients ?? (inputLeaves.has('pred') ? ['pred'] : []);
   const model = toOnnx(source, { ...compile, gradients });
@@ -163,6 +163,7 @@ export async function createLossSession(source: Node | LossLike, options: LossSe
     ...(intraOpThreads !== undefined ? { intraOpThreads } : {}),
     ...(interOpThreads !== undefined ? { interOpThreads } : {}),
     ...(graphOptimizationLevel !== undefined ? { graphOptimizationLevel } : {}),
+    ...(configEntries !== undefined ? { configEntries } : {}),
   });
   return new OnnxLossSession(model, opened.session, opened.provider, opened.skipped);
 }
@@ -170,6 +171,7 @@ export async function createLossSession(source: Node | LossLike, options: LossSe
 class OnnxLossSession implements LossSession {
   readonly inputNames: readonly string[];
   private carried: Record<string, Float32Array> = {};
+  private readonly tensors = new TensorCache();
 
   constructor(
     readonly model: OnnxLoss,
@@ -193,7 +195,7 @@ class OnnxLossSession implements LossSession {
   }
 
   async run(given: LossRunInputs): Promise<LossRun> {
-    const feeds = buildFeeds(this.model, given, this.carried);
+    const feeds = buildFeeds(this.model, given, this.carried, this.tensors);
     const out = await this.session.run(feeds);
     const read = (name: string) => out[name]!.data as Float32Array;
     const valueData = read(LOSS_OUTPUT);
@@ -274,6 +276,54 @@ function planFor(model: OnnxLoss): FeedPlan {
 const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
+ * The ONNX Runtime tensors of the last run, reused while a feed is the same: a scalar with the same
+ * value, a Float32Array with the same shape (its contents are read at run time, not copied).
+ * A fresh scalar costs more than it looks: a 4-byte Float32Array lives on V8's heap, and handing
+ * it to native code moves it off-heap on every run; a reused tensor was moved once.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { TensorCache, buildFeeds, toOnnx } from '@losskit/onnx';
+ * const model = toOnnx(catalogue.l1());
+ * const cache = new TensorCache();
+ * const given = { prediction: { shape: [1, 1, 1, 2], data: new Float32Array([1, 2]) }, target: { shape: [1, 1, 1, 2], data: new Float32Array(2) } };
+ * buildFeeds(model, given, {}, cache).pred === buildFeeds(model, given, {}, cache).pred; // true
+ * ```
+ */
+export class TensorCache {
+  private readonly scalars = new Map<string, { value: number; tensor: Tensor }>();
+  private readonly arrays = new Map<string, { data: Float32Array; dims: readonly number[]; tensor: Tensor }>();
+
+  /** A rank-0 float tensor holding `value`, the same one as last time for the same name and value. */
+  scalar(name: string, value: number): Tensor {
+    const hit = this.scalars.get(name);
+    if (hit && Object.is(hit.value, value)) return hit.tensor;
+    // an explicit ArrayBuffer is off-heap from the start
+    const data = new Float32Array(new ArrayBuffer(4));
+    data[0] = value;
+    const tensor = new Tensor('float32', data, []);
+    this.scalars.set(name, { value, tensor });
+    return tensor;
+  }
+
+  /** A float tensor over `data` with `dims`, the same one as last time for the same name, array and dims. */
+  array(name: string, data: Float32Array, dims: readonly number[]): Tensor {
+    const hit = this.arrays.get(name);
+    if (hit && hit.data === data && sameDims(hit.dims, dims)) return hit.tensor;
+    const tensor = new Tensor('float32', data, dims);
+    this.arrays.set(name, { data, dims, tensor });
+    return tensor;
+  }
+}
+
+/** Feeds built without a cache: a fresh tensor each time. */
+const NO_CACHE = {
+  scalar: (_: string, value: number) => new Tensor('float32', Float32Array.of(value), []),
+  array: (_: string, data: Float32Array, dims: readonly number[]) => new Tensor('float32', data, dims),
+};
+
+/**
  * The graph feeds for one run, with every shape, dtype and size checked against the model.
  *
  * @example
@@ -289,6 +339,7 @@ export function buildFeeds(
   model: OnnxLoss,
   given: LossRunInputs,
   carried: Readonly<Record<string, Float32Array>>,
+  cache: Pick<TensorCache, 'scalar' | 'array'> = NO_CACHE,
 ): Record<string, Tensor> {
   const layout = model.layout;
   const plan = planFor(model);
@@ -328,7 +379,7 @@ export function buildFeeds(
       );
     if (typeof value === 'number') {
       if (info.roles.length > 0) throw new LossInputError(`${what()} spans [${info.roles.join(', ')}] but was given a number`);
-      feeds[info.name] = new Tensor('float32', Float32Array.of(value), []);
+      feeds[info.name] = cache.scalar(info.name, value);
       continue;
     }
     if (typeof value !== 'object' || value === null || !Array.isArray(value.shape))
@@ -369,14 +420,14 @@ export function buildFeeds(
     const data = toFloat32(what(), value.data);
     if (data.length !== count)
       throw new LossInputError(`${what()} has ${data.length} values but its shape [${shape.join(', ')}] needs ${count}`);
-    feeds[info.name] = new Tensor('float32', data, physical(info));
+    feeds[info.name] = cache.array(info.name, data, physical(info));
   }
 
   for (const info of plan.params) {
     const value = given.params?.[info.source] ?? info.default;
     if (value === undefined) throw new LossInputError(`missing param '${info.source}': bind it in params (it has no default)`);
     if (typeof value !== 'number') throw new LossInputError(`param '${info.source}' must be a number, got ${typeof value}`);
-    feeds[info.name] = new Tensor('float32', Float32Array.of(value), []);
+    feeds[info.name] = cache.scalar(info.name, value);
   }
 
   for (const info of plan.states) {

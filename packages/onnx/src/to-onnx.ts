@@ -21,6 +21,7 @@ import {
   type LoweringContext,
   loweredArgs,
 } from './lowerings.js';
+import { prepareLean } from './lean-rewrites.js';
 import { type RewriteFacts, prepareForLowering } from './rewrites.js';
 
 /**
@@ -87,6 +88,11 @@ export interface ToOnnxOptions {
   assumeInputDomains?: boolean;
   /** Apply LOWERING_REWRITES before lowering (default true). */
   rewrite?: boolean;
+  /**
+   * Also apply LEAN_REWRITES (default true; needs `rewrite`): drop the negations, selects and
+   * constant chains the symbolic gradient leaves, where that makes the graph cheaper.
+   */
+  lean?: boolean;
   /** ai.onnx opset (default LOSS_OPSET). */
   opset?: number;
 }
@@ -292,7 +298,13 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
   const g = new GraphBuilder(name, { opset: options.opset ?? LOSS_OPSET });
   const original = [lossRoot, ...grads, ...slots.map((s) => s.next)];
   const domains = isLoss(source) && options.assumeInputDomains !== false ? (source.inputs ?? {}) : {};
-  const roots = options.rewrite === false ? original : prepareForLowering(original, oneHotFacts(domains));
+  const facts = oneHotFacts(domains);
+  const roots =
+    options.rewrite === false
+      ? original
+      : options.lean === false
+        ? prepareForLowering(original, facts)
+        : prepareLean(original, facts);
   const rootOf = (i: number) => roots[i]!;
   const order = topoSort(roots);
   // a per-class constant of length > 1 fixes the class count (any other count fails to broadcast),
@@ -361,9 +373,17 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
     else {
       const exact = spatialLeaves.find((l) => sameRoles(l.roles, dynamic));
       const spanning = spatialLeaves.find((l) => includesRoles(l.roles, dynamic));
+      // a leaf whose other roles all have static sizes: its Size divided by their product
+      // (Size + Cast + Mul instead of Shape + Gather + ReduceProd + Cast)
+      const staticOthers = (l: Node) => l.roles.filter((r) => !dynamic.includes(r)).map(staticSize);
+      const sized = spatialLeaves.find((l) => includesRoles(l.roles, dynamic) && staticOthers(l).every((s) => s !== undefined));
       let count: string;
+      let divisor = 1;
       if (exact) count = emit('Size', [leafValues.get(exact)!.name]);
-      else if (spanning) {
+      else if (sized) {
+        count = emit('Size', [leafValues.get(sized)!.name]);
+        divisor = staticOthers(sized).reduce<number>((a, b) => a * (b ?? 1), 1);
+      } else if (spanning) {
         // one leaf spans them all: a slice of its shape (contiguous axes) or a gather of it
         const axes = axesOf(layout, dynamic);
         const leaf = leafValues.get(spanning)!.name;
@@ -383,7 +403,13 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
         count = emit('ReduceProd', [pieces.length === 1 ? pieces[0]! : emit('Concat', pieces, { axis: 0 })], { keepdims: 0 });
       }
       let value = emit('Cast', [count], { to: 1 });
-      if (staticProduct !== 1) value = emit('Mul', [value, g.constant(staticProduct)]);
+      // times staticProduct / divisor, as one exact integer Mul or Div where it is one
+      if (divisor % staticProduct === 0) {
+        if (divisor !== staticProduct) value = emit('Div', [value, g.constant(divisor / staticProduct)]);
+      } else {
+        if (divisor !== 1) value = emit('Div', [value, g.constant(divisor)]);
+        if (staticProduct !== 1) value = emit('Mul', [value, g.constant(staticProduct)]);
+      }
       result = { name: value, phys: [] };
     }
     sizeMemo.set(key, result);
