@@ -17,7 +17,7 @@ import { compareArrays, makeInputs } from '@losskit/test-utils';
 import type { InferenceSession } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { openSession } from './providers.js';
-import { TensorCache, buildFeeds, createLossSession } from './session.js';
+import { type LossRunInputs, TensorCache, buildFeeds, createLossSession } from './session.js';
 import { toOnnx } from './to-onnx.js';
 
 const pred = input('pred');
@@ -198,6 +198,26 @@ describe('createLossSession', () => {
     const session = await createLossSession(l2, { intraOpThreads: 2, configEntries });
     const data = { shape: [1, 1, 1, 2], data: [1, 2] };
     expect((await session.run({ prediction: data, target: { shape: [1, 1, 1, 2], data: [0, 0] } })).value).toBeCloseTo(2.5, 5);
+    await session.release();
+  });
+
+  it('checks a repeated shape once, and still rejects what would be wrong on later runs', async () => {
+    const loss = { name: 'scaled', expr: mul2(param('A', { default: 1 })), params: { A: 1 } };
+    const model = toOnnx(loss, { gradients: ['pred'] });
+    const cache = new TensorCache();
+    const zero = { shape: [1, 2, 1, 1], data: new Float32Array(2) };
+    buildFeeds(model, { prediction: { shape: [1, 2, 1, 1], data: Float32Array.of(1, 3) }, target: zero }, {}, cache);
+    expect(cache.checked?.counts).toEqual([2, 2]);
+    const session = await createLossSession(loss);
+    const run = (p: ArrayLike<number>, shape = [1, 2, 1, 1], extra: Partial<LossRunInputs> = {}) =>
+      session.run({ prediction: { shape, data: p }, target: zero, ...extra });
+    expect((await run(Float32Array.of(1, 3))).value).toBeCloseTo(5, 5);
+    expect((await run(Float32Array.of(2, 2))).value).toBeCloseTo(4, 5); // new array, same shape
+    await expect(run(Float32Array.of(1, 2, 3))).rejects.toThrow(/input 'pred' has 3 values but its shape \[1, 2, 1, 1\] needs 2/);
+    await expect(run(Float32Array.of(1, 3, 5), [1, 3, 1, 1])).rejects.toThrow(/shape mismatch: input 'target' has class \[2\] but input 'pred' has \[3\]/);
+    await expect(run(Float32Array.of(1, 3), [1, 2, 1, 1], { params: { B: 1 } })).rejects.toThrow(/unknown param 'B'/);
+    await expect(run(Float32Array.of(1, 3), [1, 2, 1, 1], { inputs: { labels: 1 } })).rejects.toThrow(/unknown input 'labels'/);
+    expect((await run([3, 1])).value).toBeCloseTo(5, 5); // number[] goes through the full path
     await session.release();
   });
 });

@@ -241,6 +241,7 @@ interface FeedPlan {
   readonly params: readonly GraphInputInfo[];
   readonly states: readonly GraphInputInfo[];
   readonly inputNames: ReadonlySet<string>;
+  readonly paramNames: ReadonlySet<string>;
 }
 
 /** Per-model facts every run needs, computed once (a run then only checks and wraps data). */
@@ -268,6 +269,7 @@ function planFor(model: OnnxLoss): FeedPlan {
     params: model.inputs.filter((i) => i.kind === 'param'),
     states: model.inputs.filter((i) => i.kind === 'state'),
     inputNames: new Set(inputs.map((i) => i.info.source)),
+    paramNames: new Set(model.inputs.filter((i) => i.kind === 'param').map((i) => i.source)),
   };
   plans.set(model, plan);
   return plan;
@@ -292,6 +294,8 @@ const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.
  * ```
  */
 export class TensorCache {
+  /** The shapes the last fully checked run had (see buildFeeds). */
+  checked: CheckedShapes | undefined;
   private readonly scalars = new Map<string, { value: number; tensor: Tensor }>();
   private readonly arrays = new Map<string, { data: Float32Array; dims: readonly number[]; tensor: Tensor }>();
 
@@ -317,11 +321,79 @@ export class TensorCache {
   }
 }
 
-/** Feeds built without a cache: a fresh tensor each time. */
-const NO_CACHE = {
+/** Feeds built without a cache: a fresh tensor each time, every input checked. */
+const NO_CACHE: Pick<TensorCache, 'scalar' | 'array' | 'checked'> = {
+  checked: undefined,
   scalar: (_: string, value: number) => new Tensor('float32', Float32Array.of(value), []),
   array: (_: string, data: Float32Array, dims: readonly number[]) => new Tensor('float32', data, dims),
 };
+
+/**
+ * What a fully checked run looked like, so a run with the same shapes skips the checks: per
+ * tensor input (plan order) the shape it was given (a copy), its value count and physical
+ * shape (undefined for a scalar given as a number), and the physical shape of each state slot.
+ */
+interface CheckedShapes {
+  readonly model: OnnxLoss;
+  readonly given: readonly (readonly number[] | undefined)[];
+  readonly counts: readonly number[];
+  readonly physical: readonly (readonly number[] | undefined)[];
+  readonly states: readonly (readonly number[])[];
+}
+
+/** The tensor given for input `name`: the prediction / target shorthands win over inputs. */
+function givenTensor(given: LossRunInputs, name: string): TensorData | number | undefined {
+  if (name === 'pred' && given.prediction) return given.prediction;
+  if (name === 'target' && given.target) return given.target;
+  return given.inputs?.[name];
+}
+
+/**
+ * The feeds of a run whose tensors have the shapes of the last fully checked one, every input a
+ * Float32Array of the right length (or a number where a number was given), no unknown name and
+ * no explicit state: nothing buildFeeds checks can fail, so only the tensors are made. Anything
+ * else: undefined, and buildFeeds checks everything (and names what is wrong).
+ */
+function repeatedFeeds(
+  checked: CheckedShapes,
+  plan: FeedPlan,
+  given: LossRunInputs,
+  carried: Readonly<Record<string, Float32Array>>,
+  cache: Pick<TensorCache, 'scalar' | 'array'>,
+): Record<string, Tensor> | undefined {
+  if (given.state) return undefined;
+  if (given.inputs) for (const name in given.inputs) if (!plan.inputNames.has(name)) return undefined;
+  if (given.params) for (const name in given.params) if (!plan.paramNames.has(name)) return undefined;
+  const feeds: Record<string, Tensor> = {};
+  for (const [i, { info }] of plan.inputs.entries()) {
+    const value = givenTensor(given, info.source);
+    const physical = checked.physical[i];
+    if (typeof value === 'number') {
+      if (physical !== undefined) return undefined;
+      feeds[info.name] = cache.scalar(info.name, value);
+      continue;
+    }
+    const shape = checked.given[i];
+    if (value === undefined || physical === undefined || shape === undefined || !Array.isArray(value.shape)) return undefined;
+    if (!sameDims(value.shape, shape)) return undefined;
+    const data = value.data;
+    if (!(data instanceof Float32Array) || data.length !== checked.counts[i]) return undefined;
+    feeds[info.name] = cache.array(info.name, data, physical);
+  }
+  for (const info of plan.params) {
+    const value = given.params?.[info.source] ?? info.default;
+    if (typeof value !== 'number') return undefined;
+    feeds[info.name] = cache.scalar(info.name, value);
+  }
+  for (const [i, info] of plan.states.entries()) {
+    const shape = checked.states[i]!;
+    const count = shape.reduce((a, b) => a * b, 1);
+    const data = carried[info.source] ?? new Float32Array(count);
+    if (data.length !== count) return undefined;
+    feeds[info.name] = new Tensor('float32', data, shape);
+  }
+  return feeds;
+}
 
 /**
  * The graph feeds for one run, with every shape, dtype and size checked against the model.
@@ -339,10 +411,18 @@ export function buildFeeds(
   model: OnnxLoss,
   given: LossRunInputs,
   carried: Readonly<Record<string, Float32Array>>,
-  cache: Pick<TensorCache, 'scalar' | 'array'> = NO_CACHE,
+  cache: Pick<TensorCache, 'scalar' | 'array' | 'checked'> = NO_CACHE,
 ): Record<string, Tensor> {
   const layout = model.layout;
   const plan = planFor(model);
+  if (cache.checked?.model === model) {
+    const repeated = repeatedFeeds(cache.checked, plan, given, carried, cache);
+    if (repeated) return repeated;
+  }
+  const checkedGiven: (readonly number[] | undefined)[] = [];
+  const checkedCounts: number[] = [];
+  const checkedPhysical: (readonly number[] | undefined)[] = [];
+  const checkedStates: (readonly number[])[] = [];
   const tensors: Record<string, TensorData | number | undefined> = { ...(given.inputs ?? {}) };
   if (given.prediction) tensors.pred = given.prediction;
   if (given.target) tensors.target = given.target;
@@ -380,6 +460,9 @@ export function buildFeeds(
     if (typeof value === 'number') {
       if (info.roles.length > 0) throw new LossInputError(`${what()} spans [${info.roles.join(', ')}] but was given a number`);
       feeds[info.name] = cache.scalar(info.name, value);
+      checkedGiven.push(undefined);
+      checkedCounts.push(1);
+      checkedPhysical.push(undefined);
       continue;
     }
     if (typeof value !== 'object' || value === null || !Array.isArray(value.shape))
@@ -420,7 +503,11 @@ export function buildFeeds(
     const data = toFloat32(what(), value.data);
     if (data.length !== count)
       throw new LossInputError(`${what()} has ${data.length} values but its shape [${shape.join(', ')}] needs ${count}`);
-    feeds[info.name] = cache.array(info.name, data, physical(info));
+    const physicalDims = physical(info);
+    feeds[info.name] = cache.array(info.name, data, physicalDims);
+    checkedGiven.push([...shape]);
+    checkedCounts.push(count);
+    checkedPhysical.push(physicalDims);
   }
 
   for (const info of plan.params) {
@@ -441,6 +528,7 @@ export function buildFeeds(
     if (data.length !== count)
       throw new LossInputError(`${what} has ${data.length} values but needs ${count} (shape [${shape.join(', ')}])`);
     feeds[info.name] = new Tensor('float32', data, shape);
+    checkedStates.push(shape);
   }
   if (given.state)
     for (const name in given.state)
@@ -448,5 +536,7 @@ export function buildFeeds(
         throw new LossInputError(
           `unknown state slot '${name}': the loss has ${plan.states.map((i) => `'${i.source}'`).join(', ') || 'no state'}`,
         );
+  if (cache !== NO_CACHE)
+    cache.checked = { model, given: checkedGiven, counts: checkedCounts, physical: checkedPhysical, states: checkedStates };
   return feeds;
 }
