@@ -3,7 +3,8 @@
  * and tf.valueAndGrad, on the tfjs cpu and wasm backends, side by side in one process.
  *
  *   pnpm --filter @losskit/tfjs bench            (or: npx tsx --conditions=source bench/throughput.ts)
- *   BENCH_QUICK=1 ... : 2^16 only;  BENCH_KERNELS_ONLY=1 ... : kernel counts, no timing
+ *   BENCH_QUICK=1 ... : 2^16 only;  BENCH_KERNELS_ONLY=1 ... : kernel counts, no timing;
+ *   BENCH_BACKENDS=wasm ... : only these backends (comma-separated; default cpu,wasm)
  */
 import { type Loss, catalogue, paperExperiments, weightedSum } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs';
@@ -162,7 +163,7 @@ async function main() {
   const quick = process.env.BENCH_QUICK === '1';
   const shapes = quick ? [[4, 64, 64, 4]] : [[4, 64, 64, 4], [4, 256, 256, 4]];
   const rows: Row[] = [];
-  for (const backend of ['cpu', 'wasm']) {
+  for (const backend of (process.env.BENCH_BACKENDS ?? 'cpu,wasm').split(',')) {
     await tf.setBackend(backend);
     await tf.ready();
     for (const shape of shapes)

@@ -2,6 +2,7 @@ import { type Node, type StateSlot, gradient, input, leaves, lowerState, mul, su
 import * as tf from '@tensorflow/tfjs-core';
 import { type InputValue, InputError, prepareInputs } from './inputs.js';
 import { type AxisMap, type Layout, shapeFor } from './layout.js';
+import { LOWERINGS } from './lowerings.js';
 import { type Binding, Program, materialize } from './program.js';
 import { gatherScalarFactors } from './scalar-factors.js';
 
@@ -77,6 +78,12 @@ export interface CompileOptions {
   stateUpdate?: StateUpdate;
   /** Check inputs for NaN/Inf on every call and throw naming the input (default true). */
   checkFinite?: boolean;
+  /**
+   * Fuse elementwise chains and their reductions into generated loops, one tfjs kernel each, on the
+   * cpu and wasm backends (default true). Values agree with the unfused ops to float32 rounding;
+   * intermediate values are float64. Other backends, and tfjs autodiff, always run one kernel per op.
+   */
+  fuse?: boolean;
 }
 
 /**
@@ -163,11 +170,11 @@ interface Plan {
  * ema rule d ema/dx = (1-d)/(1-d^t'); and no ema node survives into the gradient, where a
  * simplified copy of its argument would look like a second term on the same slot.
  */
-function plan(value: Node, extra: (lowered: Node) => readonly Node[] = () => []): Plan {
+function plan(value: Node, fuse: boolean, extra: (lowered: Node) => readonly Node[] = () => []): Plan {
   const { roots, slots } = lowerState([value]);
   const more = extra(roots[0]!);
   const all = gatherScalarFactors([roots[0]!, ...more, ...slots.map((s) => s.next)]);
-  return { program: new Program(all), slots, extra: more.length };
+  return { program: new Program(all, LOWERINGS, fuse), slots, extra: more.length };
 }
 
 /**
@@ -210,7 +217,8 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     if (v === undefined) throw new InputError(`parameter '${name}' has no default: pass it in options.params`);
     paramVars.set(name, tf.variable(tf.scalar(v), false));
   }
-  const valuePlan = plan(expr);
+  const fuse = options.fuse ?? true;
+  const valuePlan = plan(expr, fuse);
   const stateVars = new Map<string, tf.Variable>();
   const scalars = new Map<number, tf.Tensor>();
   const vectors = new Map<string, tf.Tensor>();
@@ -221,7 +229,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     const key = wrt.join('\0');
     let p = fusedPlans.get(key);
     if (!p) {
-      p = plan(expr, (lowered) => gradient(lowered, wrt.map((n) => inputLeaves.get(n)!)));
+      p = plan(expr, fuse, (lowered) => gradient(lowered, wrt.map((n) => inputLeaves.get(n)!)));
       fusedPlans.set(key, p);
     }
     return p;
@@ -231,7 +239,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     const key = wrt.join('\0');
     let p = vjpPlans.get(key);
     if (!p) {
-      p = plan(expr, (lowered) => gradient(sum(mul(lowered, input(UPSTREAM, expr.roles))), wrt.map((n) => inputLeaves.get(n)!)));
+      p = plan(expr, fuse, (lowered) => gradient(sum(mul(lowered, input(UPSTREAM, expr.roles))), wrt.map((n) => inputLeaves.get(n)!)));
       vjpPlans.set(key, p);
     }
     return p;

@@ -1,6 +1,8 @@
 import { type Node, topoSort } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type AxisMap, shapeFor } from './layout.js';
+import { type AxisMap, type Layout, shapeFor } from './layout.js';
+import { FusedProgram } from './fusion/fused-program.js';
+import { canFuse } from './fusion/kernel.js';
 import { CONDITIONS, LOWERINGS, type Lowering, type LoweringContext } from './lowerings.js';
 
 /**
@@ -55,8 +57,14 @@ export interface Binding {
 export class Program {
   readonly roots: readonly Node[];
 
-  constructor(roots: readonly Node[], table: Partial<Record<string, Lowering>> = LOWERINGS) {
+  /**
+   * @param fuse run elementwise chains and their reductions as generated loops, one tfjs kernel
+   *   each, on the backends that allow it (cpu, wasm; default true). Ops whose lowering `table`
+   *   replaces are never fused.
+   */
+  constructor(roots: readonly Node[], table: Partial<Record<string, Lowering>> = LOWERINGS, fuse = true) {
     this.roots = roots;
+    this.fuse = fuse;
     for (const node of topoSort(roots))
       if (!table[node.op])
         throw new UnsupportedOpError(
@@ -67,6 +75,18 @@ export class Program {
   }
 
   private readonly table: Partial<Record<string, Lowering>>;
+  private readonly fuse: boolean;
+  private readonly fused = new Map<Layout, FusedProgram>();
+
+  /** The fused form for a layout, built on first use (NHWC's last axis is class: its reductions are staged). */
+  private fusedProgram(layout: Layout): FusedProgram {
+    let f = this.fused.get(layout);
+    if (!f) {
+      f = new FusedProgram(this.roots, (op) => this.table[op] === LOWERINGS[op], layout === 'NHWC');
+      this.fused.set(layout, f);
+    }
+    return f;
+  }
 
   /** The physical tensors of the roots (lazy broadcasts not expanded). Call inside tf.tidy. */
   run(binding: Binding): tf.Tensor[] {
@@ -99,6 +119,7 @@ export class Program {
         return t;
       },
     };
+    if (this.fuse && canFuse()) return this.fusedProgram(binding.axes.layout).run(binding.axes, ctx.value, ctx.scalar);
     return this.roots.map((r) => ctx.value(r));
   }
 }

@@ -8,4 +8,8 @@ beforeAll(async () => {
   await tf.ready();
 });
 
-conformanceSuite(tfjsBackend('tfjs cpu, NHWC, symbolic gradient (fused valueAndGrad)', { layout: 'NHWC', gradient: 'symbolic', path: 'valueAndGrad' }));
+conformanceSuite(tfjsBackend('tfjs cpu, NHWC, symbolic gradient (valueAndGrad, fused kernels)', { layout: 'NHWC', gradient: 'symbolic', path: 'valueAndGrad' }));
+// one tfjs kernel per op: the path of the backends fused kernels do not run on (webgl, webgpu, node)
+conformanceSuite(
+  tfjsBackend('tfjs cpu, NHWC, symbolic gradient (valueAndGrad, one kernel per op)', { layout: 'NHWC', gradient: 'symbolic', path: 'valueAndGrad', fuse: false }),
+);

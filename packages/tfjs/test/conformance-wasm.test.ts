@@ -16,4 +16,5 @@ it('runs on the wasm backend with SIMD and without threads', () => {
   expect(tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')).toBe(false);
 });
 
-conformanceSuite(tfjsBackend('tfjs wasm, NHWC, symbolic gradient (fused valueAndGrad)', { layout: 'NHWC', gradient: 'symbolic', path: 'valueAndGrad' }));
+conformanceSuite(tfjsBackend('tfjs wasm, NHWC, symbolic gradient (valueAndGrad, fused kernels)', { layout: 'NHWC', gradient: 'symbolic', path: 'valueAndGrad' }));
+conformanceSuite(tfjsBackend('tfjs wasm, NCHW, symbolic gradient (valueAndGrad, fused kernels)', { layout: 'NCHW', gradient: 'symbolic', path: 'valueAndGrad' }));

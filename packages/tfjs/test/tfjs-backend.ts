@@ -33,6 +33,8 @@ export interface TfjsBackendOptions {
   gradient: GradientMode;
   /** 'valueAndGrad': the fused API. 'customGrad': tf.valueAndGrads over the tfjs-differentiable `call`. */
   path: 'valueAndGrad' | 'customGrad';
+  /** Generated fused kernels (default true, as `compile`). */
+  fuse?: boolean;
 }
 
 /** @losskit/tfjs as a conformance backend on whatever tfjs backend is active. */
@@ -46,7 +48,7 @@ export function tfjsBackend(name: string, options: TfjsBackendOptions): BackendU
       const spatialInput = [...inputNodes].find(([, node]) => node.roles.includes('spatial'));
       const spatial = spatialInput ? env.inputs[spatialInput[0]]!.shape.slice(spatialInput[1].roles.length - 1) : [];
       const dims = { batch: sizes.batch, class: sizes.class, spatial };
-      const loss = compile(expr, { layout: options.layout, gradient: options.gradient, wrt, params: env.params });
+      const loss = compile(expr, { layout: options.layout, gradient: options.gradient, wrt, params: env.params, fuse: options.fuse ?? true });
       const created: tf.Tensor[] = [];
       try {
         const inputs: Record<string, tf.Tensor> = {};

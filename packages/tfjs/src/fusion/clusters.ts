@@ -1,0 +1,148 @@
+import { type Roles, sameRoles, unionRoles } from '@losskit/core';
+import type { FusedNode } from './graph.js';
+
+/**
+ * One generated kernel: loops over the full shape of `roles` computing `nodes` (maps, and the
+ * reductions of them as accumulators) from `inputs`, writing `outputs`.
+ *
+ * A staged cluster (class the innermost axis, see `cluster`) also holds per-pixel values: for each
+ * pixel it runs one class loop per stage; a sum or max over class finishes in the loop of its stage
+ * and the values of later stages may use it.
+ */
+export interface Cluster {
+  readonly roles: Roles;
+  /** In dependency order. */
+  readonly nodes: readonly FusedNode[];
+  /** Values read: externals and other clusters' outputs (literals and sizes are inlined). */
+  readonly inputs: readonly FusedNode[];
+  /** Values other clusters or the roots use. */
+  readonly outputs: readonly FusedNode[];
+  /** The class loop (0, 1, ...) in which each node is computed; all 0 unless staged. */
+  readonly stage: ReadonlyMap<FusedNode, number>;
+  /** Reductions over class whose per-pixel result later stages of the same loop use. */
+  readonly classReductions: ReadonlySet<FusedNode>;
+  readonly staged: boolean;
+}
+
+const inlined = (n: FusedNode) => n.kind === 'literal' || n.kind === 'size';
+
+/** Dependency order of the fused graph (arguments before users). */
+function order(roots: readonly FusedNode[]): FusedNode[] {
+  const seen = new Set<FusedNode>();
+  const out: FusedNode[] = [];
+  const visit = (n: FusedNode) => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    for (const a of n.args) visit(a);
+    out.push(n);
+  };
+  for (const r of roots) visit(r);
+  return out;
+}
+
+interface Placement {
+  readonly roles: Roles;
+  readonly level: number;
+  readonly key: string;
+}
+const place = (roles: Roles, level: number): Placement => ({ roles, level, key: `${roles.join(',')}@${level}` });
+
+/**
+ * Groups maps and reductions into clusters, each a (roles, level) pair. A map joins the cluster
+ * of an argument that loops over the same roles, provided every other argument is complete by
+ * then (one level lower); otherwise it starts one level above all its arguments. A reduction joins
+ * its argument's cluster. Every edge between clusters goes up a level, so running the clusters by
+ * level respects every dependency.
+ *
+ * With `stagedClass` (class is the innermost axis, NHWC), a sum or max over class does not end its
+ * cluster: per-pixel values that use it, and values over all roles that use those, join the same
+ * cluster one stage later (the next class loop of the same pixel) — a softmax and everything
+ * elementwise around it become one pass over memory.
+ */
+export function cluster(roots: readonly FusedNode[], stagedClass = false): Cluster[] {
+  const nodes = order(roots);
+  const placement = new Map<FusedNode, Placement>();
+  const stage = new Map<FusedNode, number>();
+  const classReductions = new Set<FusedNode>();
+  const level = (a: FusedNode) => placement.get(a)?.level ?? 0;
+  /** The loop roles in which a node may run: its own, or (staged) its own plus class. */
+  const loopsFor = (roles: Roles): Roles[] => (stagedClass && !roles.includes('class') ? [roles, unionRoles(roles, ['class'])] : [roles]);
+
+  for (const n of nodes) {
+    if (n.kind === 'external' || inlined(n)) continue;
+    const x = n.args[0]!;
+    if (n.kind === 'reduce') {
+      // in its argument's cluster, or (an input or another reduction) in a loop over its roles
+      const at = x.kind === 'map' ? placement.get(x)! : place(x.roles, level(x) + 1);
+      placement.set(n, at);
+      if (stagedClass && n.over!.length === 1 && n.over![0] === 'class' && sameRoles(x.roles, at.roles)) classReductions.add(n);
+      continue;
+    }
+    const computed = n.args.filter((a) => !inlined(a) && a.kind !== 'external');
+    const above = Math.max(1, ...computed.map((a) => level(a) + 1));
+    // an argument's cluster n may join: same loop roles, the argument a map or a class reduction
+    const joinable = (a: FusedNode) => {
+      const at = placement.get(a)!;
+      return (a.kind === 'map' || classReductions.has(a)) && loopsFor(n.roles).some((r) => sameRoles(r, at.roles));
+    };
+    const candidates = computed.filter(joinable).map((a) => placement.get(a)!);
+    const best = candidates.sort((a, b) => b.level - a.level)[0];
+    const fits =
+      best !== undefined && computed.every((a) => (joinable(a) && placement.get(a)!.key === best.key) || level(a) + 1 <= best.level);
+    placement.set(n, fits ? best : place(n.roles, above));
+  }
+
+  // A cluster whose values only one later cluster of the same loop uses, each where that cluster
+  // can read it inside its loop, runs inside that cluster instead: one pass over memory less.
+  const members = (key: string) => nodes.filter((n) => placement.get(n)?.key === key);
+  for (const key of [...new Set([...placement.values()].sort((a, b) => a.level - b.level).map((p) => p.key))]) {
+    const inside = members(key);
+    if (inside.some((n) => roots.includes(n))) continue;
+    const users = nodes.filter((u) => placement.has(u) && placement.get(u)!.key !== key && u.args.some((a) => inside.includes(a)));
+    const target = users[0] && placement.get(users[0])!;
+    if (
+      target &&
+      sameRoles(target.roles, placement.get(inside[0]!)!.roles) &&
+      users.every((u) => placement.get(u)!.key === target.key) &&
+      users.every((u) => u.args.every((a) => !inside.includes(a) || a.kind === 'map' || classReductions.has(a)))
+    )
+      for (const n of inside) placement.set(n, target);
+  }
+
+  // the class loop each node runs in: one more than the class reductions it depends on in its cluster
+  for (const n of nodes) {
+    const at = placement.get(n);
+    if (!at) continue;
+    const inside = n.args.filter((a) => placement.get(a)?.key === at.key);
+    stage.set(n, Math.max(0, ...inside.map((a) => stage.get(a)! + (n.kind === 'map' && classReductions.has(a) ? 1 : 0))));
+  }
+
+  const groups = new Map<string, FusedNode[]>();
+  for (const n of nodes) {
+    const at = placement.get(n);
+    if (at) groups.set(at.key, [...(groups.get(at.key) ?? []), n]);
+  }
+  const keyOf = (n: FusedNode) => placement.get(n)?.key;
+  const usedOutside = new Set<FusedNode>(roots);
+  for (const n of nodes) for (const a of n.args) if (keyOf(a) !== keyOf(n)) usedOutside.add(a);
+
+  return [...groups.values()]
+    .sort((a, b) => level(a[0]!) - level(b[0]!))
+    .map((members) => {
+      const at = placement.get(members[0]!)!;
+      const inside = new Set(members);
+      const inputs = new Set<FusedNode>();
+      for (const n of members) for (const a of n.args) if (!inside.has(a) && !inlined(a)) inputs.add(a);
+      const ownStages = new Map(members.map((n) => [n, stage.get(n)!]));
+      const ownReductions = new Set(members.filter((n) => classReductions.has(n)));
+      return {
+        roles: at.roles,
+        nodes: members,
+        inputs: [...inputs],
+        outputs: members.filter((n) => usedOutside.has(n)),
+        stage: ownStages,
+        classReductions: ownReductions,
+        staged: members.some((n) => (n.kind === 'map' && !sameRoles(n.roles, at.roles)) || ownStages.get(n)! > 0),
+      };
+    });
+}
