@@ -75,7 +75,7 @@ export class Program {
   }
 
   private readonly table: Partial<Record<string, Lowering>>;
-  private readonly fuse: boolean;
+  private fuse: boolean;
   private readonly fused = new Map<Layout, FusedProgram>();
 
   /** The fused form for a layout, built on first use (NHWC's last axis is class: its reductions are staged). */
@@ -119,7 +119,14 @@ export class Program {
         return t;
       },
     };
-    if (this.fuse && canFuse()) return this.fusedProgram(binding.axes.layout).run(binding.axes, ctx.value, ctx.scalar);
+    if (this.fuse && canFuse())
+      try {
+        return this.fusedProgram(binding.axes.layout).run(binding.axes, ctx.value, ctx.scalar);
+      } catch (error) {
+        // generated kernels need `new Function`; where a content security policy forbids it, one kernel per op
+        if (!(error instanceof EvalError)) throw error;
+        this.fuse = false;
+      }
     return this.roots.map((r) => ctx.value(r));
   }
 }

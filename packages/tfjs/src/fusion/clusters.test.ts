@@ -1,0 +1,54 @@
+import { type Node, catalogue, gradient, input, lowerState, mean, paperExperiments, softmax, sum } from '@losskit/core';
+import { describe, expect, it } from 'vitest';
+import { type Cluster, cluster } from './clusters.js';
+import { type FusedNode, toFusedGraph } from './graph.js';
+
+/** The clusters of a loss's value and d/dpred, as `compile` plans them. */
+function planWithRoots(expr: Node, stagedClass: boolean): { clusters: Cluster[]; roots: FusedNode[] } {
+  const lowered = lowerState([expr]).roots[0]!;
+  const roots = toFusedGraph([lowered, ...gradient(lowered, [input('pred')])], () => true);
+  return { clusters: cluster(roots, stagedClass), roots };
+}
+const plan = (expr: Node, stagedClass: boolean): Cluster[] => planWithRoots(expr, stagedClass).clusters;
+const full = (c: Cluster) => c.roles.length === 3;
+
+describe('cluster', () => {
+  it('runs a paper experiment (softmax, cross-entropy, L1, L2 and their gradient) in two passes over memory in NHWC', () => {
+    const clusters = plan(paperExperiments.find((e) => e.id === 7)!.build().expr, true);
+    // pass 1: max, exp-sum, log-softmax, cross-entropy, L1/L2 sums; pass 2: the gradient (needs the global means)
+    expect(clusters.filter(full)).toHaveLength(2);
+    const first = clusters.find(full)!;
+    expect(first.staged).toBe(true);
+    expect([...first.stage.values()].some((s) => s >= 2)).toBe(true); // max, then sum of exp, then the rest
+  });
+
+  it('does not stage class reductions when class is not the innermost axis (NCHW)', () => {
+    const staged = plan(paperExperiments.find((e) => e.id === 7)!.build().expr, true);
+    const flat = plan(paperExperiments.find((e) => e.id === 7)!.build().expr, false);
+    expect(flat.every((c) => !c.staged)).toBe(true);
+    expect(flat.filter(full).length).toBeGreaterThan(staged.filter(full).length);
+  });
+
+  it('orders clusters so each reads only values of earlier clusters', () => {
+    for (const expr of [
+      paperExperiments.find((e) => e.id === 22)!.build().expr,
+      catalogue.dice().expr,
+      catalogue.focal().expr,
+      mean(sum(softmax(input('pred')), ['class'])),
+    ])
+      for (const stagedClass of [true, false]) {
+        const clusters = plan(expr, stagedClass);
+        const done = new Set<FusedNode>();
+        for (const c of clusters) {
+          for (const x of c.inputs) if (x.kind !== 'external') expect(done.has(x)).toBe(true);
+          for (const o of c.outputs) done.add(o);
+        }
+      }
+  });
+
+  it('makes a value an output only where another cluster or a root uses it', () => {
+    const { clusters, roots } = planWithRoots(paperExperiments.find((e) => e.id === 12)!.build().expr, true);
+    const read = new Set(clusters.flatMap((c) => c.inputs));
+    for (const c of clusters) for (const o of c.outputs) expect(read.has(o) || roots.includes(o)).toBe(true);
+  });
+});
