@@ -1,6 +1,8 @@
 /**
  * Value + gradient throughput of compiled losses vs the same losses written by hand with tf ops
- * and tf.valueAndGrad, on the tfjs cpu and wasm backends, side by side in one process.
+ * and tf.valueAndGrad, on the tfjs cpu and wasm backends, side by side in one process. The compiled
+ * loss runs twice: with fused kernels (the default) and with one kernel per op (`fuse: false`, the
+ * path of the backends fused kernels do not run on).
  *
  *   pnpm --filter @losskit/tfjs bench            (or: npx tsx --conditions=source bench/throughput.ts)
  *   BENCH_QUICK=1 ... : 2^16 only;  BENCH_KERNELS_ONLY=1 ... : kernel counts, no timing;
@@ -98,8 +100,10 @@ interface Row {
   elements: number;
   hand: number;
   compiled: number;
+  unfused: number;
   handKernels: { all: number; large: number };
   compiledKernels: { all: number; large: number };
+  unfusedKernels: { all: number; large: number };
 }
 
 async function measure(backend: string, name: string, shape: number[]): Promise<Row> {
@@ -107,6 +111,7 @@ async function measure(backend: string, name: string, shape: number[]): Promise<
   const pred = tf.randomNormal(shape, 0, 1.5, 'float32', 1);
   const target = tf.tidy(() => tf.oneHot(tf.argMax(tf.randomUniform(shape, 0, 1, 'float32', 2), -1), shape.at(-1)!).toFloat());
   const loss = compile(LOSSES[name]!, { checkFinite: false });
+  const perOp = compile(LOSSES[name]!, { checkFinite: false, fuse: false });
   const handGrad = tf.valueAndGrad((p: tf.Tensor) => HAND[name]!(p, target));
   const runHand = () => {
     const { value, grad } = handGrad(pred);
@@ -114,12 +119,14 @@ async function measure(backend: string, name: string, shape: number[]): Promise<
     grad.dataSync();
     tf.dispose([value, grad]);
   };
-  const runCompiled = () => {
-    const { value, grads } = loss.valueAndGrad({ pred, target }, { training: false });
+  const runner = (compiled: typeof loss) => () => {
+    const { value, grads } = compiled.valueAndGrad({ pred, target }, { training: false });
     value.dataSync();
     grads.pred!.dataSync();
     tf.dispose([value, grads.pred!]);
   };
+  const runCompiled = runner(loss);
+  const runUnfused = runner(perOp);
   // same numbers first: the hand-written twin must compute the same loss and gradient
   tf.tidy(() => {
     const h = handGrad(pred);
@@ -132,13 +139,16 @@ async function measure(backend: string, name: string, shape: number[]): Promise<
   const large = elements / shape.at(-1)!;
   const handKernels = countKernels(runHand, large);
   const compiledKernels = countKernels(runCompiled, large);
+  const unfusedKernels = countKernels(runUnfused, large);
   if (process.env.BENCH_KERNELS_ONLY === '1') {
     tf.dispose([pred, target]);
     loss.dispose();
-    return { backend, loss: name, elements, hand: Number.NaN, compiled: Number.NaN, handKernels, compiledKernels };
+    perOp.dispose();
+    return { backend, loss: name, elements, hand: Number.NaN, compiled: Number.NaN, unfused: Number.NaN, handKernels, compiledKernels, unfusedKernels };
   }
   const hand: number[] = [];
   const compiled: number[] = [];
+  const unfused: number[] = [];
   const first = performance.now();
   runHand();
   const reps = Math.max(3, Math.min(25, Math.floor(2500 / (performance.now() - first))));
@@ -150,11 +160,25 @@ async function measure(backend: string, name: string, shape: number[]): Promise<
     t = performance.now();
     runCompiled();
     compiled.push(performance.now() - t);
+    t = performance.now();
+    runUnfused();
+    unfused.push(performance.now() - t);
   }
   tf.dispose([pred, target]);
   loss.dispose();
   const rate = (ms: number[]) => elements / (median(ms) / 1000);
-  return { backend, loss: name, elements, hand: rate(hand), compiled: rate(compiled), handKernels, compiledKernels };
+  perOp.dispose();
+  return {
+    backend,
+    loss: name,
+    elements,
+    hand: rate(hand),
+    compiled: rate(compiled),
+    unfused: rate(unfused),
+    handKernels,
+    compiledKernels,
+    unfusedKernels,
+  };
 }
 
 const fmtRate = (r: number) => (r >= 1e6 ? `${(r / 1e6).toFixed(1)}M` : `${(r / 1e3).toFixed(0)}k`);
@@ -174,12 +198,12 @@ async function main() {
       }
   }
   console.log(
-    `| backend | loss | elements | hand-written (elem/s) | compiled (elem/s) | ratio | kernels hand (large) | kernels compiled (large) |`,
+    '| backend | loss | elements | hand-written (elem/s) | compiled (elem/s) | ratio | one kernel per op (elem/s) | its ratio | kernels hand (large) | kernels compiled (large) | kernels one per op (large) |',
   );
-  console.log(`|---|---|---|---|---|---|---|---|`);
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows)
     console.log(
-      `| ${r.backend} | ${r.loss} | 2^${Math.log2(r.elements)} | ${fmtRate(r.hand)} | ${fmtRate(r.compiled)} | ${(r.compiled / r.hand).toFixed(2)}x | ${r.handKernels.all} (${r.handKernels.large}) | ${r.compiledKernels.all} (${r.compiledKernels.large}) |`,
+      `| ${r.backend} | ${r.loss} | 2^${Math.log2(r.elements)} | ${fmtRate(r.hand)} | ${fmtRate(r.compiled)} | ${(r.compiled / r.hand).toFixed(2)}x | ${fmtRate(r.unfused)} | ${(r.unfused / r.hand).toFixed(2)}x | ${r.handKernels.all} (${r.handKernels.large}) | ${r.compiledKernels.all} (${r.compiledKernels.large}) | ${r.unfusedKernels.all} (${r.unfusedKernels.large}) |`,
     );
 }
 
