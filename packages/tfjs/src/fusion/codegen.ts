@@ -10,6 +10,8 @@ import type { FusedNode } from './graph.js';
 export interface LoopPattern {
   readonly loops: number;
   readonly masks: readonly number[];
+  /** The innermost loop's size when it is unrolled (a few classes), else undefined. */
+  readonly unroll?: number;
 }
 
 /**
@@ -247,7 +249,10 @@ export function kernelSource(cluster: Cluster, pattern: LoopPattern): { source: 
     if (loops > 0) lines.push(`const ob = p * D[${inner}];`);
     for (let s = 0; s < stages; s++) {
       lines.push(...before[s]!);
-      if (body[s]!.length > 0) lines.push(`for (let i${inner} = 0, n${inner} = D[${inner}]; i${inner} < n${inner}; i${inner}++) {`, ...body[s]!, '}');
+      if (body[s]!.length === 0) continue;
+      if (pattern.unroll === undefined) lines.push(`for (let i${inner} = 0, n${inner} = D[${inner}]; i${inner} < n${inner}; i${inner}++) {`, ...body[s]!, '}');
+      // unrolled: one block per iteration, so each has its own constants and no loop branches
+      else for (let k = 0; k < pattern.unroll; k++) lines.push(`{ const i${inner} = ${k};`, ...body[s]!, '}');
     }
     lines.push(...before[stages]!);
     if (loops > 0) lines.push('p++;');

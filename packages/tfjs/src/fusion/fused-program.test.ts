@@ -65,10 +65,10 @@ describe.each(['cpu', 'wasm'])('fused kernels on %s', (backend) => {
   });
 
   // shapes at the edges of the loop planning: one class (the staged class loop has size 1), no
-  // spatial axes ([N, C]), one image, one pixel
+  // spatial axes ([N, C]), one image, one pixel, more classes than are unrolled (a class loop)
   const shapes: Record<Layout, number[][]> = {
-    NHWC: [[2, 3, 3, 1], [5, 4], [1, 2, 3, 4], [1, 1, 1, 3]],
-    NCHW: [[2, 1, 3, 3], [5, 4], [1, 4, 2, 3], [1, 3, 1, 1]],
+    NHWC: [[2, 3, 3, 1], [5, 4], [1, 2, 3, 4], [1, 1, 1, 3], [2, 3, 2, 11], [3, 12]],
+    NCHW: [[2, 1, 3, 3], [5, 4], [1, 4, 2, 3], [1, 3, 1, 1], [2, 11, 3, 2], [3, 12]],
   };
   for (const layout of ['NHWC', 'NCHW'] as const)
     it.each(shapes[layout].map((s) => [s]))(`agree with one kernel per op, ${layout} %j`, (shape) => {

@@ -13,6 +13,9 @@ interface Loops {
   readonly strides: number[];
 }
 
+/** The longest innermost loop that is unrolled. */
+const MAX_UNROLL = 8;
+
 const contiguousStrides = (shape: readonly number[]) => shape.map((_, a) => shape.slice(a + 1).reduce((p, n) => p * n, 1));
 
 /**
@@ -33,12 +36,16 @@ function loopsFor(shape: readonly number[], portShapes: readonly (readonly numbe
   });
   if (innerAxis !== undefined) groups.push([innerAxis]); // its own loop, even of size 1: the stage loops run over it
   const strides = portShapes.map(contiguousStrides);
+  const sizes = groups.map((g) => g.reduce((p, a) => p * shape[a]!, 1));
+  const inner = sizes.at(-1);
   return {
     pattern: {
       loops: groups.length,
       masks: portShapes.map((p) => groups.reduce((m, g, k) => (varies(p, g[0]!) ? m | (1 << k) : m), 0)),
+      // a short innermost loop under outer loops (NHWC classes) is unrolled: no per-pixel loop branches
+      ...(inner !== undefined && groups.length > 1 && inner <= MAX_UNROLL ? { unroll: inner } : {}),
     },
-    sizes: groups.map((g) => g.reduce((p, a) => p * shape[a]!, 1)),
+    sizes,
     strides: portShapes.flatMap((p, q) => groups.map((g) => (varies(p, g[0]!) ? strides[q]![g.at(-1)!]! : 0))),
   };
 }
@@ -88,7 +95,7 @@ export class FusedProgram {
           throw new Error(`fused kernel: input ${i} of shape [${t.shape}] does not broadcast to [${shape}]`);
       });
       const loops = loopsFor(shape, [...inputs.map((t) => t.shape), ...outputShapes], c.staged ? roleAxes(axes, 'class')[0] : undefined);
-      const key = `${loops.pattern.loops}:${loops.pattern.masks.join(',')}`;
+      const key = `${loops.pattern.loops}:${loops.pattern.masks.join(',')}:${loops.pattern.unroll ?? ''}`;
       let compiled = kernels.get(key);
       if (!compiled) {
         const { source, sizes } = kernelSource(c, loops.pattern);
