@@ -120,6 +120,8 @@ export function kernelSource(cluster: Cluster, pattern: LoopPattern): { source: 
   // reads of a value inside stage loop `at`: an inner value of an earlier stage comes from its scratch row
   const readIn = new Map<string, string>();
   const scratch = new Set<FusedNode>();
+  // a scratch cell: one float64 row per pixel, or (unrolled) one local per class, `$k` its index
+  const cell = (name: string) => (pattern.unroll === undefined ? `w_${name}[i${inner}]` : `w_${name}_$k`);
   const ref = (n: FusedNode, at: number): string => {
     if (n.kind === 'literal') return number(n.value!);
     if (n.kind === 'size') {
@@ -138,7 +140,7 @@ export function kernelSource(cluster: Cluster, pattern: LoopPattern): { source: 
     if (!local) {
       local = `${name}_${at}`;
       scratch.add(n);
-      body[at]!.push(`const ${local} = w_${name}[i${inner}];`);
+      body[at]!.push(`const ${local} = ${cell(name)};`);
       readIn.set(key, local);
     }
     return local;
@@ -233,8 +235,9 @@ export function kernelSource(cluster: Cluster, pattern: LoopPattern): { source: 
   });
   for (const n of scratch) {
     const name = names.get(n)!;
-    head.push(`const w_${name} = new Float64Array(D[${inner}]);`);
-    body[stageOf(n)]!.push(`w_${name}[i${inner}] = ${name};`);
+    if (pattern.unroll === undefined) head.push(`const w_${name} = new Float64Array(D[${inner}]);`);
+    else before[0]!.unshift(`let ${Array.from({ length: pattern.unroll }, (_, k) => `w_${name}_${k} = 0`).join(', ')};`);
+    body[stageOf(n)]!.push(`${cell(name)} = ${name};`);
   }
 
   const lines: string[] = [...head, 'let p = 0;'];
@@ -252,7 +255,8 @@ export function kernelSource(cluster: Cluster, pattern: LoopPattern): { source: 
       if (body[s]!.length === 0) continue;
       if (pattern.unroll === undefined) lines.push(`for (let i${inner} = 0, n${inner} = D[${inner}]; i${inner} < n${inner}; i${inner}++) {`, ...body[s]!, '}');
       // unrolled: one block per iteration, so each has its own constants and no loop branches
-      else for (let k = 0; k < pattern.unroll; k++) lines.push(`{ const i${inner} = ${k};`, ...body[s]!, '}');
+      else
+        for (let k = 0; k < pattern.unroll; k++) lines.push(`{ const i${inner} = ${k};`, ...body[s]!.map((line) => line.replaceAll('$k', String(k))), '}');
     }
     lines.push(...before[stages]!);
     if (loops > 0) lines.push('p++;');
