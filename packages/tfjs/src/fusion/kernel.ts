@@ -11,6 +11,8 @@ export interface FusedCall {
 
 type TensorInfo = { dataId: object; shape: number[]; dtype: tf.DataType };
 interface Memory {
+  /** Whether this backend instance has the methods used (tfjs versions differ). */
+  supports(backend: object): boolean;
   read(backend: unknown, t: TensorInfo): ArrayLike<number>;
   /** Allocates every output first, then views them (a wasm allocation may move the heap). */
   allocate(backend: unknown, shapes: readonly (readonly number[])[]): { infos: TensorInfo[]; views: Float32Array[] };
@@ -31,6 +33,7 @@ interface WasmBackend {
  */
 const MEMORY: Record<string, Memory> = {
   cpu: {
+    supports: (backend) => 'readSync' in backend && 'makeTensorInfo' in backend,
     read: (backend, t) => (backend as CpuBackend).readSync(t.dataId),
     allocate: (backend, shapes) => {
       const views = shapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
@@ -38,6 +41,7 @@ const MEMORY: Record<string, Memory> = {
     },
   },
   wasm: {
+    supports: (backend) => 'typedArrayFromHeap' in backend && 'makeOutput' in backend,
     read: (backend, t) => (backend as WasmBackend).typedArrayFromHeap(t),
     allocate: (backend, shapes) => {
       const infos = shapes.map((s) => (backend as WasmBackend).makeOutput([...s], 'float32'));
@@ -48,7 +52,8 @@ const MEMORY: Record<string, Memory> = {
 
 /** Whether fused kernels can run on the active backend right now (not while a tape records: they have no gradient). */
 export function canFuse(): boolean {
-  return tf.getBackend() in MEMORY && !tf.engine().isTapeOn();
+  const memory = MEMORY[tf.getBackend()];
+  return memory !== undefined && memory.supports(tf.backend()) && !tf.engine().isTapeOn();
 }
 
 function register(backendName: string): void {
