@@ -53,7 +53,7 @@ const MEMORY: Record<string, Memory> = {
 /** Whether fused kernels can run on the active backend right now (not while a tape records: they have no gradient). */
 export function canFuse(): boolean {
   const memory = MEMORY[tf.getBackend()];
-  return memory !== undefined && memory.supports(tf.backend()) && !tf.engine().isTapeOn();
+  return memory?.supports(tf.backend()) === true && !tf.engine().isTapeOn();
 }
 
 function register(backendName: string): void {
