@@ -172,6 +172,9 @@ class OnnxLossSession implements LossSession {
   readonly inputNames: readonly string[];
   private carried: Record<string, Float32Array> = {};
   private readonly tensors = new TensorCache();
+  /** [input, graph output] of each gradient, [slot, graph output] of each next state. */
+  private readonly gradientOutputs: readonly [string, string][];
+  private readonly stateOutputs: readonly [string, string][];
 
   constructor(
     readonly model: OnnxLoss,
@@ -180,6 +183,10 @@ class OnnxLossSession implements LossSession {
     readonly providerLog: readonly string[],
   ) {
     this.inputNames = model.inputs.map((i) => i.name);
+    const outputsOf = (kind: string, name: (source: string) => string) =>
+      model.outputs.filter((o) => o.kind === kind).map((o): [string, string] => [o.source, name(o.source)]);
+    this.gradientOutputs = outputsOf('gradient', gradientOutputName);
+    this.stateOutputs = outputsOf('state', nextStateOutputName);
   }
 
   get state(): Readonly<Record<string, Float32Array>> {
@@ -197,14 +204,11 @@ class OnnxLossSession implements LossSession {
   async run(given: LossRunInputs): Promise<LossRun> {
     const feeds = buildFeeds(this.model, given, this.carried, this.tensors);
     const out = await this.session.run(feeds);
-    const read = (name: string) => out[name]!.data as Float32Array;
-    const valueData = read(LOSS_OUTPUT);
+    const valueData = out[LOSS_OUTPUT]!.data as Float32Array;
     const gradients: Record<string, Float32Array> = {};
     const nextState: Record<string, Float32Array> = {};
-    for (const o of this.model.outputs) {
-      if (o.kind === 'gradient') gradients[o.source] = read(gradientOutputName(o.source));
-      if (o.kind === 'state') nextState[o.source] = read(nextStateOutputName(o.source));
-    }
+    for (const [source, output] of this.gradientOutputs) gradients[source] = out[output]!.data as Float32Array;
+    for (const [source, output] of this.stateOutputs) nextState[source] = out[output]!.data as Float32Array;
     this.carried = nextState;
     return { value: valueData[0]!, valueData, gradients, nextState };
   }
