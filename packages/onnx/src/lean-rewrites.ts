@@ -62,12 +62,18 @@ function implies(c2: Node, c1: Node): boolean {
   return weaker[c2.op] === c1.op && c2.args[0] === c1.args[0] && c2.args[1] === c1.args[1] && isConst(c2.args[1]!);
 }
 
-/** True when y is 0 wherever `cond` is false: where(c2, a, 0) with c2 => cond, or a product with such a factor. */
-function zeroUnless(y: Node, cond: Node): boolean {
-  if (y.op === 'where') return isConst(y.args[2]!, 0) && implies(y.args[0]!, cond);
-  if (y.op === 'mul') return y.args.some((a) => zeroUnless(a, cond));
-  if (y.op === 'broadcastLike') return zeroUnless(y.args[0]!, cond);
-  return false;
+/**
+ * where(c1, where(c2, a, 0) * e, 0) with c2 => c1 is where(c2, a * e, 0): one select, no c1.
+ * Where c2 fails both give 0 — the rewritten one even when e is not finite (0 * inf is NaN), so
+ * it masks at least what the original masked.
+ */
+function nestedSelect(c1: Node, y: Node): Node | undefined {
+  if (y.op !== 'mul') return undefined;
+  for (const [i, p] of y.args.entries()) {
+    const inner = p.op === 'where' && isConst(p.args[2]!, 0) && implies(p.args[0]!, c1) ? p : undefined;
+    if (inner) return makeNode('where', [inner.args[0]!, makeNode('mul', [inner.args[1]!, y.args[1 - i]!]), ZERO]);
+  }
+  return undefined;
 }
 
 /** An op on scalar constants only: the constant it computes (float64, as the reference does). */
@@ -141,8 +147,9 @@ const RULES: Partial<Record<Op, LeanRewrite>> = {
     // sub around it can absorb it
     if (isConst(a) && b.op === 'neg') return makeNode('neg', [makeNode('where', [c, constant(-constValue(a)), b.args[0]!])]);
     if (isConst(b) && a.op === 'neg') return makeNode('neg', [makeNode('where', [c, a.args[0]!, constant(-constValue(b))])]);
-    // where(c, y, 0) = y when y is already 0 wherever c is false
-    if (isConst(b, 0) && zeroUnless(a, c) && sameRoles(a.roles, node.roles)) return a;
+    // where(c1, where(c2, a, 0) e, 0) = where(c2, a e, 0) when c2 implies c1
+    const nested = isConst(b, 0) ? nestedSelect(c, a) : undefined;
+    if (nested && sameRoles(nested.roles, node.roles)) return nested;
     return undefined;
   },
 };
