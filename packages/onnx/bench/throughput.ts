@@ -19,7 +19,7 @@ import { compile as compileTfjs } from '@losskit/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { createLossSession } from '../src/session.js';
+import { buildFeeds, createLossSession } from '../src/session.js';
 import { toOnnx } from '../src/to-onnx.js';
 import { type BenchCase, benchCases, benchData } from './cases.js';
 
@@ -187,6 +187,8 @@ for (const c of cases) {
     };
     // the same compiled graph without LEAN_REWRITES: what they gain, measured in the same rounds
     const plain = await createLossSession(c.loss, { ...compileOptions, lean: false, intraOpThreads: 1, interOpThreads: 1 });
+    // the compiled graph run like the hand-built ones (prebuilt feeds, bare session): graph against graph
+    const graph = await InferenceSession.create(model.bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
     const handBytes = c.handBuilt('tuned');
     const hand = {
       1: await InferenceSession.create(handBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 }),
@@ -201,6 +203,7 @@ for (const c of cases) {
     if (c.targetInput === 'labels') handFeeds.labels = new Tensor('float32', data.labels, [N, 1, H, W]);
     else handFeeds.target = new Tensor('float32', data.target, [N, C, H, W]);
     for (const [name, v] of Object.entries(params)) handFeeds[name] = new Tensor('float32', Float32Array.of(v), []);
+    const graphFeeds = buildFeeds(model, { inputs, params }, {});
 
     // 1-thread and 2-thread configurations are measured apart: a 2-thread session's pool keeps
     // spinning for a while after each run and would steal CPU from whatever runs next
@@ -213,6 +216,9 @@ for (const c of cases) {
       },
       hand1: async () => {
         await hand[1].run(handFeeds);
+      },
+      graph1: async () => {
+        await graph.run(graphFeeds);
       },
       plain1: async () => {
         await plain.run({ inputs, params });
@@ -233,8 +239,8 @@ for (const c of cases) {
     const rate = (ms: number) => elements / (ms / 1000);
     const r = Object.fromEntries(Object.entries(t).map(([name, time]) => [name, rate(time.wall)])) as Record<keyof typeof t, number>;
     const rc = Object.fromEntries(Object.entries(t).map(([name, time]) => [name, rate(time.cpu)])) as Record<keyof typeof t, number>;
-    const row = `| ${c.label} | 2^${k} | ${fmt(r.js!)} | ${fmt(r.ours1!)} | ${fmt(r.hand1!)} | ${fmt(r.ours2!)} | ${fmt(r.hand2!)} | ${ratio(r.ours1!, r.js!)} | ${ratio(r.ours2!, r.js!)} | ${ratio(r.ours1!, r.hand1!)} | ${ratio(r.ours2!, r.hand2!)} |`;
-    const cpuRow = `| ${c.label} | 2^${k} | ${fmt(rc.js!)} | ${fmt(rc.ours1!)} | ${fmt(rc.hand1!)} | ${fmt(rc.native1!)} | ${ratio(rc.ours1!, rc.js!)} | ${ratio(rc.ours1!, rc.hand1!)} | ${ratio(rc.ours1!, rc.native1!)} | ${fmt(rc.plain1!)} | ${ratio(rc.ours1!, rc.plain1!)} |`;
+    const row = `| ${c.label} | 2^${k} | ${fmt(r.js!)} | ${fmt(r.ours1!)} | ${fmt(r.hand1!)} | ${fmt(r.ours2!)} | ${fmt(r.hand2!)} | ${ratio(r.ours1!, r.js!)} | ${ratio(r.ours2!, r.js!)} | ${ratio(r.ours1!, r.hand1!)} | ${ratio(r.ours2!, r.hand2!)} | ${fmt(r.graph1!)} | ${ratio(r.graph1!, r.hand1!)} |`;
+    const cpuRow = `| ${c.label} | 2^${k} | ${fmt(rc.js!)} | ${fmt(rc.ours1!)} | ${fmt(rc.hand1!)} | ${fmt(rc.native1!)} | ${ratio(rc.ours1!, rc.js!)} | ${ratio(rc.ours1!, rc.hand1!)} | ${ratio(rc.ours1!, rc.native1!)} | ${fmt(rc.plain1!)} | ${ratio(rc.ours1!, rc.plain1!)} | ${fmt(rc.graph1!)} | ${ratio(rc.graph1!, rc.hand1!)} |`;
     console.log(row);
     console.log(cpuRow);
     rows.push(row);
@@ -258,22 +264,22 @@ for (const c of cases) {
       tfjsRows.push(tfjsRow);
     }
     for (const s of [...Object.values(ours)]) await s.release();
-    for (const s of [...Object.values(hand), handNative, plain]) await s.release();
+    for (const s of [...Object.values(hand), handNative, plain, graph]) await s.release();
   }
 }
 
 console.log(`\n# load average (1, 5, 15 min) at the end: ${load()}`);
 console.log('\n## value + gradient, elements/s per CPU second (median process CPU time; 1 thread)\n');
 console.log(
-  '| loss | elements | fused JS | compiled 1t | hand-built tuned 1t | hand-built native 1t | compiled/JS | compiled/tuned | compiled/native | compiled, lean: false | compiled/lean: false |',
+  '| loss | elements | fused JS | compiled 1t | hand-built tuned 1t | hand-built native 1t | compiled/JS | compiled/tuned | compiled/native | compiled, lean: false | compiled/lean: false | compiled graph, prebuilt feeds 1t | graph/tuned 1t |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of cpuRows) console.log(r);
 console.log('\n## value + gradient, elements/s (median wall clock)\n');
 console.log(
-  '| loss | elements | fused JS | compiled 1t | hand-built tuned 1t | compiled 2t | hand-built tuned 2t | compiled/JS 1t | compiled/JS 2t | compiled/tuned 1t | compiled/tuned 2t |',
+  '| loss | elements | fused JS | compiled 1t | hand-built tuned 1t | compiled 2t | hand-built tuned 2t | compiled/JS 1t | compiled/JS 2t | compiled/tuned 1t | compiled/tuned 2t | compiled graph, prebuilt feeds 1t | graph/tuned 1t |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 if (tfjsBackends.length > 0) {
   console.log(`\n## against @losskit/tfjs (compiled, symbolic gradient, NCHW), elements/s (median of 3; cpu up to 2^${tfjsCpuMax})\n`);
