@@ -10,7 +10,6 @@ import {
   exp,
   gradient,
   gt,
-  input,
   le,
   leaves,
   lowerState,
@@ -19,31 +18,17 @@ import {
   mul,
   neg,
   paperExperiments,
-  param,
   simplify,
   sub,
   where,
 } from '@losskit/core';
 import { compareArrays } from '@losskit/test-utils';
 import { describe, expect, it } from 'vitest';
+import { data, env, s, t, w, x, y } from './rewrite-cases.test-support.js';
 import { LEAN_REWRITES, loweredCost, prepareLean } from './lean-rewrites.js';
 import { prepareForLowering } from './rewrites.js';
 import { toOnnx } from './to-onnx.js';
 
-const x = input('x');
-const y = input('y');
-const w = input('w', ['batch', 'spatial']);
-const s = param('s', { default: 0.7 });
-const t = param('t', { default: -1.3 });
-const shape = [2, 3, 2, 2];
-const data = (seed: number, n: number) => Array.from({ length: n }, (_, i) => Math.sin(seed * 7.3 + i * 1.7) * 2);
-const env = {
-  inputs: {
-    x: { shape, data: data(1, 24) },
-    y: { shape, data: data(2, 24) },
-    w: { shape: [2, 2, 2], data: data(3, 8) },
-  },
-};
 const u = mean(x); // a scalar that varies with the data
 
 const applyLean = (n: Node): Node => prepareForLowering([n], undefined, LEAN_REWRITES)[0]!;

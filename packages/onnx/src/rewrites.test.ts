@@ -5,35 +5,20 @@ import {
   div,
   evaluate,
   exp,
-  input,
   logSoftmax,
   mean,
   mul,
   neg,
   nodeCount,
-  param,
   softmax,
   sub,
   sum,
 } from '@losskit/core';
 import { compareArrays } from '@losskit/test-utils';
 import { describe, expect, it } from 'vitest';
+import { env, s, t, w, x, y } from './rewrite-cases.test-support.js';
 import { prepareForLowering } from './rewrites.js';
 
-const x = input('x');
-const y = input('y');
-const w = input('w', ['batch', 'spatial']);
-const s = param('s', { default: 0.7 });
-const t = param('t', { default: -1.3 });
-const shape = [2, 3, 2, 2];
-const data = (seed: number, n: number) => Array.from({ length: n }, (_, i) => Math.sin(seed * 7.3 + i * 1.7) * 2);
-const env = {
-  inputs: {
-    x: { shape, data: data(1, 24) },
-    y: { shape, data: data(2, 24) },
-    w: { shape: [2, 2, 2], data: data(3, 8) },
-  },
-};
 
 /** Each rewrite keeps the value (float64 reference) and the roles, and does what its comment says. */
 const CASES: [string, Node, (out: Node) => boolean][] = [
