@@ -81,7 +81,8 @@ const depthOf = (mask: number, loops: number) => Math.max(0, ...bits(mask, loops
  * innermost loop m-1 runs once per stage of the cluster ("pixel" = one iteration of the outer
  * loops). Values that do not vary along the innermost loop are computed once, in the outermost
  * loop they allow (a per-pixel value is hoisted out of the NHWC class loop); values that do are
- * computed in the loop of their stage, and kept in a scratch row when a later stage reads them.
+ * computed in the loop of their stage, and kept in a scratch row (locals when the loop is unrolled)
+ * when a later stage reads them.
  * Maps are stored where they are computed; reductions accumulate in float64: a class reduction of a
  * staged cluster and any reduction whose kept loops are the outer ones in a local variable, others
  * in a buffer copied out at the end.
@@ -165,8 +166,8 @@ export function kernelSource(cluster: Cluster, pattern: LoopPattern): { source: 
     }
     return local;
   };
-  const use = (a: FusedNode, at: number, inLoop: boolean): string =>
-    inLoop && cluster.inputs.includes(a) && isInner(a) ? inputRead(a, at) : ref(a, at);
+  /** A value read inside stage loop `at`. */
+  const use = (a: FusedNode, at: number): string => (cluster.inputs.includes(a) && isInner(a) ? inputRead(a, at) : ref(a, at));
 
   for (const n of cluster.nodes) {
     const name = `v${names.size}`;
@@ -179,7 +180,7 @@ export function kernelSource(cluster: Cluster, pattern: LoopPattern): { source: 
         names.set(n, name);
         maskOf.set(n, (maskOf.get(x) ?? 0) & ~innerBit);
         before[s]!.push(`let ${name} = ${init};`);
-        body[s]!.push(`${name} = ${add(name, use(x, s, true))};`);
+        body[s]!.push(`${name} = ${add(name, use(x, s))};`);
       }
       continue;
     }
@@ -187,7 +188,7 @@ export function kernelSource(cluster: Cluster, pattern: LoopPattern): { source: 
     names.set(n, name);
     maskOf.set(n, m);
     const s = stageOf(n);
-    if (m & innerBit) body[s]!.push(`const ${name} = ${call(n, n.args.map((a) => use(a, s, true)))};`);
+    if (m & innerBit) body[s]!.push(`const ${name} = ${call(n, n.args.map((a) => use(a, s)))};`);
     else {
       const target = s === 0 ? slot(depthOf(m, loops)) : before[s]!;
       target.push(`const ${name} = ${call(n, n.args.map((a) => ref(a, s)))};`);
@@ -215,7 +216,7 @@ export function kernelSource(cluster: Cluster, pattern: LoopPattern): { source: 
     // where x is computed once per element of its roles: the stage loop, or the pixel slot for a per-pixel x
     const perPixel = loops > 0 && !(masks.length > 0 && sameLoop(out, cluster));
     const accumulate = (acc: string, value: string) => (perPixel || loops === 0 ? before[s]! : body[s]!).push(`${acc} = ${add(acc, value)};`);
-    const value = perPixel || loops === 0 ? ref(x, s) : use(x, s, true);
+    const value = perPixel || loops === 0 ? ref(x, s) : use(x, s);
     const kept = depthOf(m, loops);
     if (m === 0) {
       head.push(`let a${q} = ${init};`);
