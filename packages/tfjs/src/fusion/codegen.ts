@@ -214,7 +214,7 @@ export function kernelSource(cluster: Cluster, pattern: LoopPattern): { source: 
     const x = out.args[0]!;
     const s = stageOf(x);
     // where x is computed once per element of its roles: the stage loop, or the pixel slot for a per-pixel x
-    const perPixel = loops > 0 && !(masks.length > 0 && sameLoop(out, cluster));
+    const perPixel = loops > 0 && !sameLoop(out, cluster);
     const accumulate = (acc: string, value: string) => (perPixel || loops === 0 ? before[s]! : body[s]!).push(`${acc} = ${add(acc, value)};`);
     const value = perPixel || loops === 0 ? ref(x, s) : use(x, s);
     const kept = depthOf(m, loops);
