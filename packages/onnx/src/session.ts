@@ -298,8 +298,6 @@ const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.
  * ```
  */
 export class TensorCache {
-  /** The shapes the last fully checked run had (see buildFeeds). */
-  checked: CheckedShapes | undefined;
   private readonly scalars = new Map<string, { value: number; tensor: Tensor }>();
   private readonly arrays = new Map<string, { data: Float32Array; dims: readonly number[]; tensor: Tensor }>();
 
@@ -326,8 +324,7 @@ export class TensorCache {
 }
 
 /** Feeds built without a cache: a fresh tensor each time, every input checked. */
-const NO_CACHE: Pick<TensorCache, 'scalar' | 'array' | 'checked'> = {
-  checked: undefined,
+const NO_CACHE: Pick<TensorCache, 'scalar' | 'array'> = {
   scalar: (_: string, value: number) => new Tensor('float32', Float32Array.of(value), []),
   array: (_: string, data: Float32Array, dims: readonly number[]) => new Tensor('float32', data, dims),
 };
@@ -344,6 +341,9 @@ interface CheckedShapes {
   readonly physical: readonly (readonly number[] | undefined)[];
   readonly states: readonly (readonly number[])[];
 }
+
+/** The shapes of the last fully checked run, per tensor cache (see buildFeeds). */
+const CHECKED = new WeakMap<object, CheckedShapes>();
 
 /** The tensor given for input `name`: the prediction / target shorthands win over inputs. */
 function givenTensor(given: LossRunInputs, name: string): TensorData | number | undefined {
@@ -415,12 +415,13 @@ export function buildFeeds(
   model: OnnxLoss,
   given: LossRunInputs,
   carried: Readonly<Record<string, Float32Array>>,
-  cache: Pick<TensorCache, 'scalar' | 'array' | 'checked'> = NO_CACHE,
+  cache: Pick<TensorCache, 'scalar' | 'array'> = NO_CACHE,
 ): Record<string, Tensor> {
   const layout = model.layout;
   const plan = planFor(model);
-  if (cache.checked?.model === model) {
-    const repeated = repeatedFeeds(cache.checked, plan, given, carried, cache);
+  const checked = CHECKED.get(cache);
+  if (checked?.model === model) {
+    const repeated = repeatedFeeds(checked, plan, given, carried, cache);
     if (repeated) return repeated;
   }
   const checkedGiven: (readonly number[] | undefined)[] = [];
@@ -540,7 +541,6 @@ export function buildFeeds(
         throw new LossInputError(
           `unknown state slot '${name}': the loss has ${plan.states.map((i) => `'${i.source}'`).join(', ') || 'no state'}`,
         );
-  if (cache !== NO_CACHE)
-    cache.checked = { model, given: checkedGiven, counts: checkedCounts, physical: checkedPhysical, states: checkedStates };
+  if (cache !== NO_CACHE) CHECKED.set(cache, { model, given: checkedGiven, counts: checkedCounts, physical: checkedPhysical, states: checkedStates });
   return feeds;
 }
