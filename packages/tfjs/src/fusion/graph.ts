@@ -1,4 +1,4 @@
-import { type Node, type Op, type Roles, makeNode, minusRoles, unionRoles } from '@losskit/core';
+import { BINARY_OPS, COMPARE_OPS, type Node, type Op, type Roles, UNARY_OPS, makeNode, minusRoles, unionRoles } from '@losskit/core';
 
 /**
  * The fusion planner's view of a core graph: every value with the roles along which it
@@ -109,6 +109,8 @@ const exp: Convert = (node, get, fusible) => {
  * replaced) stay with the unfused lowering.
  */
 const CONVERT: Partial<Record<Op, Convert>> = {
+  // every elementwise op is one map; the entries below it replace the ones that need more
+  ...Object.fromEntries([...UNARY_OPS, ...BINARY_OPS, ...COMPARE_OPS, 'where'].map((op) => [op, elementwise])),
   const: (node) => (typeof node.attrs.value === 'number' ? literal(node.attrs.value) : external(node)),
   input: external,
   param: external,
@@ -123,14 +125,6 @@ const CONVERT: Partial<Record<Op, Convert>> = {
   exp,
   // softmax = exp(log softmax), the node cross-entropy's gradient shares
   softmax: (node, get) => get(makeNode('exp', [makeNode('logSoftmax', node.args)])),
-  ...Object.fromEntries(
-    (
-      [
-        'neg', 'log', 'log1p', 'sqrt', 'abs', 'sign', 'square', 'relu', 'sigmoid', 'softplus', 'tanh',
-        'add', 'sub', 'mul', 'div', 'pow', 'min', 'max', 'gt', 'ge', 'lt', 'le', 'eq', 'where',
-      ] as const
-    ).map((op) => [op, elementwise]),
-  ),
 };
 
 /**
