@@ -42,7 +42,7 @@ export {
 } from './optimizers.js';
 export { Prng } from './prng.js';
 export { DEFAULT_IM2COL_LIMIT_BYTES, type FloatType, type Shape, Tape, type TapeNode, numel } from './tape.js';
-export { type StepResult, Trainer, type TrainerOptions } from './trainer.js';
+export { DivergenceError, type StepResult, Trainer, type TrainerOptions } from './trainer.js';
 export {
   type CarriedValue,
   type BuildOptions,

@@ -89,11 +89,12 @@ export function buildNet(model: Pick<Model, 'forward' | 'inChannels'>, tape: Tap
  * ```
  */
 export function createModel(config: ModelConfig): Model {
-  const arch = ARCHITECTURES[config.kind] as Architecture<ResolvedModelConfig> | undefined;
-  if (arch === undefined) throw new Error(`unknown model kind '${(config as { kind: string }).kind}': expected 'unet' or 'fcn'`);
+  const kind = (config as { kind?: unknown } | null)?.kind;
+  if (typeof kind !== 'string' || !Object.hasOwn(ARCHITECTURES, kind))
+    throw new Error(`unknown model kind ${JSON.stringify(kind)}: expected 'unet' or 'fcn'`);
+  const arch = ARCHITECTURES[kind as ModelConfig['kind']] as Architecture<ResolvedModelConfig>;
   const resolved = arch.resolve(config);
-  if (!(Number.isInteger(resolved.numClasses) && resolved.numClasses >= 2))
-    throw new Error(`numClasses must be an integer >= 2 (softmax over classes), got ${resolved.numClasses}`);
+  checkConfig(resolved);
   const sizeMultiple = arch.sizeMultiple(resolved);
   const forward = (net: Net, images: string) => arch.forward(resolved, net, images);
   const tape = new Tape(new GraphBuilder('probe'));
@@ -112,6 +113,29 @@ export function createModel(config: ModelConfig): Model {
     buffers: net.buffers,
     forward,
   };
+}
+
+const isInt = (x: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isSafeInteger(x) && (x as number) >= min && (x as number) <= max;
+
+/** One row per field of a resolved config: the test and what is accepted (configs also come from checkpoint files). */
+const CONFIG_RULES: Record<string, { ok: (x: unknown) => boolean; what: string }> = {
+  numClasses: { ok: (x) => isInt(x, 2), what: 'an integer >= 2 (softmax over classes)' },
+  inChannels: { ok: (x) => isInt(x, 1), what: 'a positive integer' },
+  depth: { ok: (x) => isInt(x, 1, 12), what: 'an integer from 1 to 12' },
+  baseWidth: { ok: (x) => isInt(x, 1, 4096), what: 'an integer from 1 to 4096' },
+  batchNorm: { ok: (x) => typeof x === 'boolean', what: 'true or false' },
+  dropout: { ok: (x) => typeof x === 'number' && x >= 0 && x < 1, what: 'a rate in [0, 1)' },
+  variant: { ok: (x) => x === '32s' || x === '16s' || x === '8s', what: "'32s', '16s' or '8s'" },
+  upsampling: { ok: (x) => x === 'transposed' || x === 'nearest' || x === 'bilinear', what: "'transposed', 'nearest' or 'bilinear'" },
+};
+
+function checkConfig(config: ResolvedModelConfig): void {
+  for (const [field, value] of Object.entries(config)) {
+    if (field === 'kind' || !Object.hasOwn(CONFIG_RULES, field)) continue;
+    const rule = CONFIG_RULES[field]!;
+    if (!rule.ok(value)) throw new Error(`${config.kind} ${field} must be ${rule.what}, got ${JSON.stringify(value)}`);
+  }
+  if (config.kind === 'fcn' && (config.upsampling as string) === 'nearest') throw new Error(`fcn upsampling must be 'bilinear' or 'transposed', got 'nearest'`);
 }
 
 /**

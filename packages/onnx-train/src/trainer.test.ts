@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '@losskit/core';
 import { CheckpointError } from './checkpoint.js';
 import { meanIoU } from './metrics.js';
 import { crossEntropy } from './testing/losses.js';
 import { shapesBatch } from './synthetic-shapes.js';
-import { Trainer } from './trainer.js';
+import { DivergenceError, Trainer } from './trainer.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'onnx-train-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -124,6 +125,57 @@ describe('Trainer', () => {
     const batch = shapesBatch(1, 8, 0);
     await expect(t.step({ ...batch, shape: [1, 1, 8, 8] })).rejects.toThrow(/1 image channels, the model expects 3/);
     await expect(t.step({ ...batch, labels: (batch.labels as Int32Array).slice(1) })).rejects.toThrow(/labels has 63 values/);
+  });
+});
+
+describe('atomic training steps', () => {
+  const model = { kind: 'unet', numClasses: 2, depth: 1, baseWidth: 4 } as const;
+  const sameWeights = (a: ReturnType<Trainer['weights']>, b: ReturnType<Trainer['weights']>) => {
+    for (const [name, v] of a.parameters) expect(Array.from(b.parameters.get(name)!), name).toEqual(Array.from(v));
+    for (const [name, v] of a.buffers) expect(Array.from(b.buffers.get(name)!), name).toEqual(Array.from(v));
+  };
+
+  it('refuses a batch with NaN or Inf images before the step: weights, optimizer state and step count stay', async () => {
+    const fresh = () => new Trainer({ model, loss: crossEntropy(), optimizer: { kind: 'adam' }, learningRate: 1e-2, seed: 7 });
+    const [a, b] = [fresh(), fresh()];
+    await a.step(shapesBatch(2, 8, 0));
+    await b.step(shapesBatch(2, 8, 0));
+    const before = a.weights();
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const batch = shapesBatch(2, 8, 1);
+      const images = Float32Array.from(batch.images);
+      images[17] = bad;
+      const error = await a.step({ ...batch, images }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect(String(error)).toMatch(new RegExp(`non-finite value \\(${bad}\\) at flat index 17.*weights unchanged`));
+    }
+    sameWeights(before, a.weights());
+    expect(a.stepCount).toBe(1);
+    // the optimizer state (Adam moments, step count) is intact too: the next step matches a trainer that never saw the bad batches
+    const [la, lb] = [await a.step(shapesBatch(2, 8, 2)), await b.step(shapesBatch(2, 8, 2))];
+    expect(la.loss).toBe(lb.loss);
+    sameWeights(b.weights(), a.weights());
+    await Promise.all([a.release(), b.release()]);
+  });
+
+  it('keeps the last finite weights when a step diverges, and names divergence as the cause', async () => {
+    const t = new Trainer({ model, loss: crossEntropy(), optimizer: { kind: 'sgd' }, learningRate: 1e30, seed: 8 });
+    let error: unknown;
+    let before = t.weights();
+    for (let i = 0; i < 6 && error === undefined; i++) {
+      before = t.weights();
+      error = await t.step(shapesBatch(2, 8, i)).then(() => undefined, (e: unknown) => e);
+    }
+    expect(error).toBeInstanceOf(DivergenceError);
+    expect(String(error)).toMatch(/training step \d+ diverged: .*learning rate 1e\+30 too high\?.*kept from step \d+/);
+    const after = t.weights();
+    sameWeights(before, after);
+    for (const v of after.parameters.values()) expect(v.every(Number.isFinite)).toBe(true);
+    // the trainer is still usable: a sane learning rate trains on from the kept weights
+    const steps = t.stepCount;
+    await expect(t.step(shapesBatch(2, 8, 0), { learningRate: 0 })).rejects.toThrow(/learning rate must be a finite number > 0, got 0/);
+    expect(t.stepCount).toBe(steps);
+    await t.release();
   });
 });
 

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { InputError } from '@losskit/core';
 import { AUTO_PROVIDERS, type ExecutionProviderName, openSession } from '@losskit/onnx';
 import * as ort from 'onnxruntime-node';
 import { type Batch, checkBatch } from './batch.js';
@@ -69,6 +70,33 @@ export interface StepResult {
 interface Compiled<G> {
   graph: G;
   session: ort.InferenceSession;
+}
+
+/**
+ * A training step whose outputs are not finite (the loss or an updated weight is NaN or Inf) on
+ * finite inputs: the step is not committed, weights and optimizer state stay as they were.
+ * Non-finite inputs are refused before the step runs with core's `InputError` instead.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { DivergenceError, Trainer, shapesBatch } from '@losskit/onnx-train';
+ * const trainer = new Trainer({ model: { kind: 'unet', numClasses: 2, depth: 1, baseWidth: 4 }, loss: catalogue.dice(), learningRate: 1e30 });
+ * try {
+ *   await trainer.step(shapesBatch(2, 8, 0));
+ * } catch (error) {
+ *   if (error instanceof DivergenceError) console.error(error.message); // names the step and the learning rate
+ * }
+ * ```
+ */
+export class DivergenceError extends Error {
+  override name = 'DivergenceError';
+}
+
+/** Index of the first NaN or Inf, or -1. */
+function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return i;
+  return -1;
 }
 
 const floatTensor = (data: Float32Array, shape: readonly number[]) => new ort.Tensor('float32', data, [...shape]);
@@ -166,9 +194,16 @@ export class Trainer {
   /** One optimizer step on the batch; returns the loss and the batch's confusion counts. */
   async step(batch: Batch, options: { learningRate?: number } = {}): Promise<StepResult> {
     const labels = checkBatch(batch, this.model.inChannels, this.model.sizeMultiple);
+    const badPixel = firstNonFinite(batch.images);
+    if (badPixel >= 0)
+      throw new InputError(
+        `training step ${this.stepCount + 1}: batch.images has a non-finite value (${batch.images[badPixel]}) at flat index ${badPixel} of shape [${batch.shape}]; the step was not taken (weights unchanged)`,
+      );
     const [n, , h, w] = batch.shape;
     const { graph, session } = await this.trainGraph({ batch: n, height: h, width: w });
     const learningRate = options.learningRate ?? this.options.learningRate ?? 1e-3;
+    if (!(Number.isFinite(learningRate) && learningRate > 0))
+      throw new InputError(`training step ${this.stepCount + 1}: the learning rate must be a finite number > 0, got ${learningRate}`);
     const feeds: Record<string, ort.Tensor> = {
       [graph.images]: floatTensor(batch.images, batch.shape),
       [graph.labels]: new ort.Tensor('int32', labels, [n, h, w]),
@@ -184,6 +219,22 @@ export class Trainer {
       feeds[d.input] = floatTensor(dropoutMask(d.shape.reduce((a, b) => a * b, 1), d.rate, () => this.dropoutRandom.next()), d.shape);
 
     const out = await session.run(feeds);
+    // commit only a finite step: a NaN written into the weights would poison every later step
+    const loss = Number(out[graph.loss]!.data[0]);
+    const step = this.stepCount + 1;
+    if (!Number.isFinite(loss))
+      throw new DivergenceError(
+        `training step ${step} diverged: the loss is ${loss} on finite inputs (learning rate ${learningRate} too high?); weights and optimizer state are kept from step ${this.stepCount}`,
+      );
+    const carried = [graph.parameters, graph.buffers, graph.optimizerState, graph.lossState] as const;
+    for (const values of carried)
+      for (const [name, v] of values) {
+        const bad = firstNonFinite(out[v.output]!.data as Float32Array);
+        if (bad >= 0)
+          throw new DivergenceError(
+            `training step ${step} diverged: the update of '${name}' is not finite (${(out[v.output]!.data as Float32Array)[bad]} at flat index ${bad}; learning rate ${learningRate} too high?); weights and optimizer state are kept from step ${this.stepCount}`,
+          );
+      }
     for (const [name, v] of graph.parameters) this.parameters.set(name, out[v.output]!);
     for (const [name, v] of graph.buffers) this.buffers.set(name, out[v.output]!);
     for (const [key, v] of graph.optimizerState) this.optimizerState.set(key, out[v.output]!);
@@ -191,8 +242,6 @@ export class Trainer {
     this.stepCount++;
     this.optimizerSteps++;
     this.lastSize = { height: h, width: w };
-    const loss = Number(out[graph.loss]!.data[0]);
-    if (!Number.isFinite(loss)) throw new Error(`training step ${this.stepCount}: the loss is ${loss} (learning rate ${learningRate} too high?)`);
     return { loss, confusion: confusionFrom(out[graph.confusion]!.data as Float32Array, this.model.numClasses) };
   }
 
