@@ -34,7 +34,7 @@ function tamper(edit: (info: Record<string, unknown>, model: ModelProto) => unkn
   return Uint8Array.from([...body, ...tail]);
 }
 
-const initializer = (model: ModelProto) => model.graph!.initializer.find((t) => (t.rawData?.byteLength ?? 0) > 4)!;
+const initializer = (model: ModelProto) => model.graph!.initializer!.find((t) => (t.rawData?.byteLength ?? 0) > 4)!;
 
 describe('checkpoint integrity', () => {
   it('the tamper helper reproduces the checksum: an untouched re-encode still loads', () => {
