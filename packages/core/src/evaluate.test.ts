@@ -58,7 +58,7 @@ describe('evaluate', () => {
     it('shape mismatch names both inputs and the axis', () => {
       const other = { shape: [2, 5, 2, 2], data: ones(40) };
       expect(() => L.evaluate(loss, { inputs: { pred: env.inputs.pred, target: other } })).toThrow(
-        /class axis mismatch: input 'target' has 5, input 'pred' has 3/,
+        /shape mismatch: input 'pred' \[2, 3, 2, 2\] vs input 'target' \[2, 5, 2, 2\] \(class axis: 3 vs 5\)/,
       );
     });
     it('data length that does not fit the shape', () => {
@@ -77,6 +77,47 @@ describe('evaluate', () => {
       const bad = { inputs: { ...env.inputs, pred: { shape, data } } };
       expect(() => L.evaluate(loss, bad)).toThrow(/input 'pred' has a non-finite value \(NaN\) at flat index 5/);
       expect(L.evaluateScalar(loss, { ...bad, allowNonFinite: true })).toBeNaN();
+    });
+    it('spatial dims must agree axis by axis, not only in count (pred [1,3,4,4] vs target [1,3,2,8])', () => {
+      const a = { shape: [1, 3, 4, 4], data: ones(48) };
+      const b = { shape: [1, 3, 2, 8], data: ones(48) };
+      expect(() => L.evaluate(loss, { inputs: { pred: a, target: b } })).toThrow(L.InputError);
+      expect(() => L.evaluate(loss, { inputs: { pred: a, target: b } })).toThrow(/shape mismatch: .*\(spatial axis: 4x4 vs 2x8\)/);
+    });
+    it('negative, fractional, NaN and zero dims are refused (a zero-size batch has no mean)', () => {
+      const cases: [number[], RegExp][] = [
+        [[-2, 3, 2, 2], /axis 0 \(batch\) is -2; dimensions must be positive integers/],
+        [[2, 1.5, 2, 2], /axis 1 \(class\) is 1.5/],
+        [[2, 3, 2, Number.NaN], /axis 3 \(spatial\) is null/],
+        [[0, 3, 2, 2], /axis 0 \(batch\) has size 0; a loss over no elements is undefined/],
+        [[2, 3, 0, 2], /axis 2 \(spatial\) has size 0/],
+      ];
+      for (const [bad, message] of cases) {
+        const run = () => L.evaluate(loss, { inputs: { ...env.inputs, pred: { shape: bad, data: [] } } });
+        expect(run, String(bad)).toThrow(L.InputError);
+        expect(run, String(bad)).toThrow(message);
+      }
+    });
+    it('values that are not numbers are refused, not coerced ([null, "2", true])', () => {
+      const x = L.input('x', ['batch']);
+      for (const [data, message] of [
+        [[null, 2, 3], /data\[0\] is null \(null\); expected a number/],
+        [[1, '2', 3], /data\[1\] is string \("2"\)/],
+        [[1, 2, true], /data\[2\] is boolean \(true\)/],
+      ] as [unknown[], RegExp][])
+        expect(() => L.evaluate(L.mean(x), { inputs: { x: { shape: [3], data: data as number[] } } })).toThrow(message);
+      expect(() => L.evaluate(L.mean(x), { inputs: { x: 'abc' as never } })).toThrow(/expected a number or \{ shape, data \}, got string/);
+      expect(() => L.evaluate(L.mul(L.param('A'), L.mean(x)), { inputs: { x: { shape: [1], data: [1] } }, params: { A: '2' as never } })).toThrow(
+        /parameter 'A' must be a number, got string/,
+      );
+    });
+    it('checkFinite: false propagates NaN, like the other backends (allowNonFinite still works)', () => {
+      const data = ones(24);
+      data[5] = Number.POSITIVE_INFINITY;
+      const bad = { inputs: { ...env.inputs, pred: { shape, data } } };
+      expect(() => L.evaluate(loss, bad)).toThrow(/non-finite value \(Infinity\) at flat index 5.*pass checkFinite: false/);
+      expect(Number.isFinite(L.evaluateScalar(loss, { ...bad, checkFinite: false }))).toBe(false);
+      expect(() => L.evaluate(L.mul(L.param('A'), loss), { ...env, params: { A: Number.NaN } })).toThrow(/parameter 'A' has a non-finite value/);
     });
     it('role errors when building', () => {
       expect(() => L.softmax(L.input('s', []))).toThrow(/softmax needs an operand with a class axis, got \[\]/);

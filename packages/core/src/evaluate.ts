@@ -2,6 +2,10 @@ import { lowerState } from './ema.js';
 import { BINARY_KERNELS, UNARY_KERNELS, elu, whereKernel } from './ir/kernels.js';
 import { type Node, ShapeError, describe, topoSort } from './ir/node.js';
 import { isBinaryOp, isCompareOp, isUnaryOp } from './ir/ops.js';
+import { InputError, agreeRoleSizes, checkDims, checkFiniteData, checkNumbers, type RoleDims } from './input-checks.js';
+import { lookupName, nameRecord } from './names.js';
+
+export { InputError };
 import { ROLES, type Role, type Roles, formatRoles, minusRoles } from './ir/roles.js';
 
 /**
@@ -64,7 +68,9 @@ export interface Environment {
   readonly state?: Readonly<Record<string, TensorValue>>;
   /** Sizes of roles no input spans (default 1). */
   readonly sizes?: Partial<RoleSizes>;
-  /** Accept NaN or Inf in inputs (default: a clear error). */
+  /** Check inputs and state for NaN/Inf and throw an InputError naming the first (default true); false propagates them. */
+  readonly checkFinite?: boolean;
+  /** @deprecated Use `checkFinite: false`. */
   readonly allowNonFinite?: boolean;
 }
 
@@ -88,23 +94,6 @@ export interface Evaluation {
 }
 
 /**
- * Input data that does not fit the expression: a missing input, a wrong shape, NaN or Inf (names the input).
- *
- * @example
- * ```ts
- * import { InputError, evaluate, input } from '@losskit/core';
- * try {
- *   evaluate(input('x'), { inputs: {} });
- * } catch (error) {
- *   if (error instanceof InputError) console.error(error.message); // names the missing input 'x'
- * }
- * ```
- */
-export class InputError extends Error {
-  override name = 'InputError';
-}
-
-/**
  * The float64 reference interpreter: the oracle every backend is tested against.
  *
  * @example
@@ -125,7 +114,7 @@ export function evaluate(roots: Node | readonly Node[], env: Environment = {}): 
   const sizes = inferSizes(order, env);
   const values = new Map<Node, Tensor>();
   for (const node of order) values.set(node, evaluateNode(node, node.args.map((a) => values.get(a)!), sizes, env));
-  const nextState: Record<string, Tensor> = {};
+  const nextState = nameRecord<Tensor>();
   slots.forEach((s, i) => {
     nextState[s.name] = values.get(nextNodes[i]!)!;
   });
@@ -200,8 +189,10 @@ function evaluateNode(node: Node, args: readonly Tensor[], sizes: RoleSizes, env
   }
   if (op === 'param') {
     const name = node.attrs.name!;
-    const v = env.params?.[name] ?? node.attrs.default;
+    const v: unknown = lookupName(env.params, name) ?? node.attrs.default;
     if (v === undefined) throw new InputError(`missing parameter '${name}': bind it in params or give it a default`);
+    if (typeof v !== 'number') throw new InputError(`parameter '${name}' must be a number, got ${v === null ? 'null' : typeof v} (${JSON.stringify(v)})`);
+    if ((env.checkFinite ?? !env.allowNonFinite) !== false) checkFiniteData(`parameter '${name}'`, [v]);
     return scalar(v);
   }
   if (op === 'input' || op === 'state') return readLeaf(node, sizes, env);
@@ -250,52 +241,57 @@ function classNormalize(x: Tensor, sizes: RoleSizes, logForm: boolean): Tensor {
 }
 
 function leafValue(node: Node, env: Environment): TensorValue | undefined {
-  return (node.op === 'input' ? env.inputs : env.state)?.[node.attrs.name!];
+  return lookupName(node.op === 'input' ? env.inputs : env.state, node.attrs.name!);
 }
 
-/** Role sizes of a value bound to a leaf spanning `roles`, read from its shape. */
-function sizesOf(node: Node, value: TensorValue): Partial<RoleSizes> {
+/** The role dims of a value bound to a leaf spanning `roles`, read from its shape (checked: positive integer dims, numbers, enough values). */
+function dimsOf(node: Node, value: TensorValue): RoleDims {
+  const what = describe(node);
   if (typeof value === 'number') {
-    if (node.roles.length > 0)
-      throw new ShapeError(`${describe(node)} spans ${formatRoles(node.roles)} but was given a scalar`);
-    return {};
+    if (node.roles.length > 0) throw new InputError(`${what} spans ${formatRoles(node.roles)} but was given a scalar`);
+    return { what, shape: [], dims: {} };
   }
-  if ('roles' in value) return Object.fromEntries(node.roles.map((r) => [r, value.sizes[r]]));
+  if (typeof value !== 'object' || value === null)
+    throw new InputError(`${what}: expected a number or { shape, data }, got ${value === null ? 'null' : typeof value}`);
+  if ('roles' in value) {
+    const dims: Partial<Record<Role, number[]>> = {};
+    for (const r of node.roles) dims[r] = [value.sizes[r]];
+    return { what, shape: node.roles.map((r) => value.sizes[r]), dims };
+  }
   const shape = value.shape;
   const fixed = minusRoles(node.roles, ['spatial']);
   const hasSpatial = node.roles.includes('spatial');
+  const roleOfAxis = (axis: number) => (axis < fixed.length ? fixed[axis] : hasSpatial ? 'spatial' : undefined);
+  checkDims(what, shape, roleOfAxis);
   const ok = hasSpatial ? shape.length > fixed.length : shape.length === fixed.length;
   const expected = node.roles.map((r) => (r === 'spatial' ? '...spatial' : r)).join(', ');
-  if (!ok) throw new ShapeError(`${describe(node)} has shape [${shape.join(', ')}], expected [${expected}]`);
-  const out: Partial<RoleSizes> = {};
-  fixed.forEach((r, i) => {
-    out[r] = shape[i]!;
-  });
-  if (hasSpatial) out.spatial = shape.slice(fixed.length).reduce((a, b) => a * b, 1);
+  if (!ok) throw new InputError(`${what} has shape [${shape.join(', ')}], expected [${expected}]`);
+  checkNumbers(what, value.data);
   const n = shape.reduce((a, b) => a * b, 1);
-  if (value.data.length !== n)
-    throw new ShapeError(`${describe(node)} has ${value.data.length} values but its shape [${shape.join(', ')}] needs ${n}`);
-  return out;
+  if (value.data.length !== n) throw new InputError(`${what} has ${value.data.length} values but its shape [${shape.join(', ')}] needs ${n}`);
+  const dims: Partial<Record<Role, readonly number[]>> = {};
+  fixed.forEach((r, i) => {
+    dims[r] = [shape[i]!];
+  });
+  if (hasSpatial) dims.spatial = shape.slice(fixed.length);
+  return { what, shape, dims };
 }
 
 function inferSizes(order: readonly Node[], env: Environment): RoleSizes {
   const sizes: RoleSizes = { batch: 1, class: 1, spatial: 1, ...env.sizes };
-  const from = new Map<Role, string>();
+  const given: RoleDims[] = [];
   for (const node of order) {
     if (node.op !== 'input' && node.op !== 'state') continue;
     const value = leafValue(node, env);
-    if (value === undefined) continue;
-    for (const [role, n] of Object.entries(sizesOf(node, value)) as [Role, number][]) {
-      const seen = from.get(role);
-      if (seen !== undefined && sizes[role] !== n)
-        throw new ShapeError(`${role} axis mismatch: ${describe(node)} has ${n}, ${seen} has ${sizes[role]}`);
-      sizes[role] = n;
-      if (seen === undefined) from.set(role, describe(node));
-    }
+    if (value !== undefined) given.push(dimsOf(node, value));
+  }
+  const agreed = agreeRoleSizes(given);
+  for (const role of ROLES) {
+    const found = agreed[role];
+    if (found !== undefined) sizes[role] = found.dims.reduce((a, b) => a * b, 1);
   }
   for (const node of order)
-    if (node.op === 'const' && typeof node.attrs.value !== 'number' && !from.has('class'))
-      sizes.class = node.attrs.value!.length;
+    if (node.op === 'const' && typeof node.attrs.value !== 'number' && agreed.class === undefined) sizes.class = node.attrs.value!.length;
   return sizes;
 }
 
@@ -307,12 +303,6 @@ function readLeaf(node: Node, sizes: RoleSizes, env: Environment): Tensor {
     throw new InputError(`missing input '${node.attrs.name}' (spans ${formatRoles(node.roles)})`);
   }
   const data = typeof value === 'number' ? Float64Array.of(value) : Float64Array.from(value.data);
-  if (!env.allowNonFinite) {
-    const bad = data.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0)
-      throw new InputError(
-        `${describe(node)} has a non-finite value (${data[bad]}) at flat index ${bad}; pass allowNonFinite to propagate it`,
-      );
-  }
+  if ((env.checkFinite ?? !env.allowNonFinite) !== false) checkFiniteData(describe(node), data);
   return { roles: node.roles, sizes, data };
 }

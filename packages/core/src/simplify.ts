@@ -1,3 +1,4 @@
+import { lookupName } from './names.js';
 import {
   abs,
   add,
@@ -91,7 +92,7 @@ const OPS_WITH_ATTRS: ReadonlySet<string> = new Set(['elu', 'sum', 'mean', 'ema'
 export function match(pattern: Node, node: Node, bound: Bindings = {}): Bindings | undefined {
   if (isVar(pattern)) {
     const name = pattern.attrs.name!.slice(1);
-    const prior = bound[name];
+    const prior = lookupName(bound, name);
     if (prior) return prior === node ? bound : undefined;
     return { ...bound, [name]: node };
   }

@@ -1,5 +1,6 @@
 import type { Node } from '../ir/node.js';
 import { describe, leaves } from '../ir/node.js';
+import { lookupName, nameRecord } from '../names.js';
 import { formatRoles, type Roles, sameRoles } from '../ir/roles.js';
 
 /**
@@ -70,16 +71,16 @@ export interface Loss {
 export function makeLoss(name: string, expr: Node, inputs: Readonly<Record<string, InputSpec>>): Loss {
   const found = leaves([expr], 'input');
   for (const [inputName, leaf] of found) {
-    const spec = inputs[inputName];
+    const spec = lookupName(inputs, inputName);
     if (!spec) throw new Error(`loss '${name}': input '${inputName}' is used but not described`);
     if (!sameRoles(spec.roles, leaf.roles))
       throw new Error(
         `loss '${name}': input '${inputName}' spans ${formatRoles(leaf.roles)} but is described as ${formatRoles(spec.roles)}`,
       );
   }
-  const listed: Record<string, InputSpec> = {};
+  const listed = nameRecord<InputSpec>();
   for (const [inputName, spec] of Object.entries(inputs)) if (found.has(inputName)) listed[inputName] = spec;
-  const params: Record<string, number> = {};
+  const params = nameRecord<number>();
   for (const [paramName, leaf] of leaves([expr], 'param')) {
     const value = leaf.attrs.default;
     if (value === undefined) throw new Error(`loss '${name}': ${describe(leaf)} needs a default`);
@@ -98,10 +99,10 @@ export function makeLoss(name: string, expr: Node, inputs: Readonly<Record<strin
  * ```
  */
 export function mergeInputs(losses: readonly Loss[]): Record<string, InputSpec> {
-  const merged: Record<string, InputSpec> = {};
+  const merged = nameRecord<InputSpec>();
   for (const loss of losses)
     for (const [name, spec] of Object.entries(loss.inputs)) {
-      const prior = merged[name];
+      const prior = lookupName(merged, name);
       if (prior && (prior.domain !== spec.domain || !sameRoles(prior.roles, spec.roles) || prior.numClasses !== spec.numClasses))
         throw new Error(
           `cannot combine losses: input '${name}' is ${prior.domain} ${formatRoles(prior.roles)} in one term but ` +

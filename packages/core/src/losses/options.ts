@@ -1,3 +1,5 @@
+import { lookupName } from '../names.js';
+
 /**
  * One option's accepted values.
  *
@@ -95,7 +97,7 @@ export function validateOptions<T extends object>(loss: string, options: T | und
   if (typeof given !== 'object' || given === null || Array.isArray(given))
     throw new OptionError(`${loss}: options must be an object, got ${JSON.stringify(options)}`);
   for (const [key, value] of Object.entries(given)) {
-    const rule = schema[key];
+    const rule = lookupName(schema, key);
     if (!rule)
       throw new OptionError(`${loss}: unknown option '${key}'; known options: ${Object.keys(schema).sort().join(', ')}`);
     if (value === undefined) continue;

@@ -1,4 +1,5 @@
 import type { TensorValue } from '../evaluate.js';
+import { lookupName } from '../names.js';
 import { InputError } from '../evaluate.js';
 import type { InputDomain, InputSpec, Loss } from './loss.js';
 
@@ -33,7 +34,7 @@ type Values = { readonly shape: readonly number[]; readonly data: ArrayLike<numb
  */
 export function validateInputs(loss: Pick<Loss, 'name' | 'inputs'>, inputs: Readonly<Record<string, TensorValue>>): void {
   for (const [name, spec] of Object.entries(loss.inputs)) {
-    const value = inputs[name];
+    const value = lookupName(inputs, name);
     if (value === undefined) throw new InputError(`${loss.name}: missing input '${name}' (${spec.domain})`);
     if (typeof value === 'number') {
       checkElements(loss.name, name, spec, Float64Array.of(value));
