@@ -1,8 +1,9 @@
-import { type Node, evaluate, exp, gradient, input, leaves, mean, mul, param, paperExperiments, square, sub } from '@losskit/core';
+import { InputError as CoreInputError, type Node, add, evaluate, exp, gradient, input, leaves, mean, mul, param, paperExperiments, square, sub } from '@losskit/core';
 import { makeInputs } from '@losskit/test-utils';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from './compile.js';
+import { InputError } from './inputs.js';
 import { LOWERINGS } from './lowerings.js';
 import { Program } from './program.js';
 
@@ -131,7 +132,7 @@ describe('bad input', () => {
   const loss = compile(experiment(1).build());
   it('shape mismatch between yTrue and yPred names both shapes and the axis', () => {
     expect(() => loss(tf.zeros([2, 4, 4, 5]), tf.zeros([2, 4, 4, 3]))).toThrow(
-      "shape mismatch: target 'target' [2,4,4,5] vs prediction 'pred' [2,4,4,3] (class axis 3: 5 vs 3)",
+      "shape mismatch: target 'target' [2, 4, 4, 5] vs prediction 'pred' [2, 4, 4, 3] (class axis: 5 vs 3)",
     );
     expect(() => loss(tf.zeros([2, 4, 4]), tf.zeros([2, 4, 4, 3]))).toThrow(/target 'target' has shape \[2,4,4\], expected \[N,H,W,C\]/);
   });
@@ -157,6 +158,32 @@ describe('bad input', () => {
     );
     expect(() => tf.grad(() => loss.call({ target }))(target)).toThrow(/missing prediction 'pred'/);
   });
+  it("throws core's InputError (one class for bad data in every backend), zero-size inputs included", () => {
+    expect(InputError).toBe(CoreInputError);
+    expect(() => loss(tf.zeros([2, 4, 4, 5]), tf.zeros([2, 4, 4, 3]))).toThrow(CoreInputError);
+    expect(() => loss(tf.zeros([0, 4, 4, 3]), tf.zeros([0, 4, 4, 3]))).toThrow(CoreInputError);
+    expect(() => loss(tf.zeros([0, 4, 4, 3]), tf.zeros([0, 4, 4, 3]))).toThrow(/axis 0 \(batch\) has size 0; a loss over no elements is undefined/);
+  });
+  it("an input named '$upstream' does not collide with the vector-Jacobian product's internal input", () => {
+    // non-scalar loss pred * u: d sum(loss)/d pred = u
+    const u = tf.tensor4d([2, -3, 5, 7], [1, 2, 2, 1]);
+    const x = tf.tensor4d([1, 1, 1, 1], [1, 2, 2, 1]);
+    for (const name of ['$upstream', '$upstream_']) {
+      const f = compile(mul(input('pred'), input(name)), { wrt: ['pred'] });
+      const g = tf.grad((p: tf.Tensor) => tf.sum(f.call({ pred: p, [name]: u })))(x);
+      expect(Array.from(g.dataSync()), name).toEqual([2, -3, 5, 7]);
+    }
+  });
+  for (const name of ['toString', 'constructor', 'valueOf', 'hasOwnProperty', '__proto__'])
+    it(`inputs and params named '${name}' are bound, and reported missing when absent`, () => {
+      const f = compile(mean(add(mul(input('pred'), input(name)), param(name, { default: 2 }))), { wrt: ['pred', name] });
+      const given = Object.fromEntries([['pred', tf.ones([1, 1, 1, 2])], [name, tf.tensor4d([3, 5], [1, 1, 1, 2])]]);
+      expect(f.value(given).dataSync()[0]).toBe(6);
+      const { grads } = f.valueAndGrad(given);
+      expect(Object.keys(grads).sort()).toEqual(['pred', name].sort());
+      expect(Array.from(grads[name]!.dataSync())).toEqual([0.5, 0.5]);
+      expect(() => f.value({ pred: tf.ones([1, 1, 1, 2]) })).toThrow(`missing target '${name}'`);
+    });
   it('a missing input', () => {
     expect(() => loss.value({ pred: tf.zeros([1, 2, 2, 3]) })).toThrow(
       "missing target 'target' (spans [batch, class, spatial]); this loss takes 'target', 'pred'",

@@ -1,4 +1,4 @@
-import { type Node, type StateSlot, gradient, input, leaves, lowerState, mul, sum } from '@losskit/core';
+import { type Node, type StateSlot, gradient, input, leaves, lookupName, lowerState, mul, nameRecord, sum } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type InputValue, InputError, prepareInputs } from './inputs.js';
 import { type AxisMap, type Layout, shapeFor } from './layout.js';
@@ -154,6 +154,7 @@ export interface CompiledLoss {
   dispose(): void;
 }
 
+/** The vector-Jacobian product's upstream-gradient input; renamed if the loss has an input of that name. */
 const UPSTREAM = '$upstream';
 const isLoss = (x: Node | LossDefinition): x is LossDefinition => 'expr' in x;
 
@@ -200,6 +201,8 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
   const checkFinite = options.checkFinite ?? true;
   const stateUpdate = options.stateUpdate ?? 'recording';
   const inputLeaves = leaves([expr], 'input');
+  let upstream = UPSTREAM;
+  while (inputLeaves.has(upstream)) upstream += '_';
   const paramLeaves = leaves([expr], 'param');
   const names = [...inputLeaves.keys()];
   const prediction = options.prediction ?? 'pred';
@@ -213,7 +216,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
   // parameters live in tf variables so setParams needs no recompilation
   const paramVars = new Map<string, tf.Variable>();
   for (const [name, node] of paramLeaves) {
-    const v = options.params?.[name] ?? definition.params?.[name] ?? node.attrs.default;
+    const v = lookupName(options.params, name) ?? lookupName(definition.params, name) ?? node.attrs.default;
     if (v === undefined) throw new InputError(`parameter '${name}' has no default: pass it in options.params`);
     paramVars.set(name, tf.variable(tf.scalar(v), false));
   }
@@ -239,7 +242,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     const key = wrt.join('\0');
     let p = vjpPlans.get(key);
     if (!p) {
-      p = plan(expr, fuse, (lowered) => gradient(sum(mul(lowered, input(UPSTREAM, expr.roles))), wrt.map((n) => inputLeaves.get(n)!)));
+      p = plan(expr, fuse, (lowered) => gradient(sum(mul(lowered, input(upstream, expr.roles))), wrt.map((n) => inputLeaves.get(n)!)));
       vjpPlans.set(key, p);
     }
     return p;
@@ -361,18 +364,18 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
         const p = fusedPlan(wrt);
         const { axes, tensors } = prepare(inputs, wrt);
         const [v, ...gs] = execute(p, axes, tensors, update);
-        const grads: Record<string, tf.Tensor> = {};
+        const grads = nameRecord<tf.Tensor>();
         wrt.forEach((name, i) => {
-          grads[name] = shapedLike(gs[i]!, inputLeaves.get(name)!, axes, inputs[name]!);
+          grads[name] = shapedLike(gs[i]!, inputLeaves.get(name)!, axes, lookupName(inputs, name)!);
         });
         return { value: materialize(v!, expr, axes), grads };
       }
       const xs = wrt.map((name) => {
-        const x = inputs[name]!;
+        const x = lookupName(inputs, name)!;
         return typeof x === 'number' ? tf.scalar(x) : x;
       });
       const f = (...args: tf.Tensor[]) => {
-        const given = { ...inputs };
+        const given = Object.assign(nameRecord<InputValue>(), inputs);
         wrt.forEach((name, i) => {
           given[name] = args[i]!;
         });
@@ -395,7 +398,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
         const [v] = execute(valuePlan, axes, tensors, update);
         return materialize(v!, expr, axes);
       });
-    const xs = wrt.map((name) => inputs[name]);
+    const xs = wrt.map((name) => lookupName(inputs, name));
     if (!xs.every((x): x is tf.Tensor => x instanceof tf.Tensor)) {
       tf.tidy(() => {
         prepare(inputs, wrt); // throws the precise message for a missing input
@@ -404,7 +407,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     }
     const withGradient = tf.customGrad(((...args: unknown[]) => {
       const save = args.pop() as tf.GradSaveFunc;
-      const given = { ...inputs };
+      const given = Object.assign(nameRecord<InputValue>(), inputs);
       wrt.forEach((name, i) => {
         given[name] = args[i] as tf.Tensor;
       });
@@ -412,7 +415,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
       if (expr.roles.length === 0) {
         // scalar loss: value and gradient in one fused graph now; the backward pass scales by dy
         const [v, ...gs] = execute(fusedPlan(wrt), axes, tensors, update);
-        save(wrt.map((name, i) => shapedLike(gs[i]!, inputLeaves.get(name)!, axes, given[name]!)));
+        save(wrt.map((name, i) => shapedLike(gs[i]!, inputLeaves.get(name)!, axes, lookupName(given, name)!)));
         return { value: v!, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => saved.map((g) => tf.mul(dy, g)) };
       }
       // non-scalar loss: keep the inputs and the state before this step for the vector-Jacobian product
@@ -428,10 +431,10 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
         value: materialize(v!, expr, axes),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const bound = new Map(inputNames.map((n, i) => [n, saved[i]!]));
-          bound.set(UPSTREAM, dy);
+          bound.set(upstream, dy);
           const state = new Map(slots.map((n, i) => [n, saved[inputNames.length + i]!]));
           const [, ...gs] = execute(vjpPlan(wrt), axes, bound, false, state);
-          return wrt.map((name, i) => shapedLike(gs[i]!, inputLeaves.get(name)!, axes, given[name]!));
+          return wrt.map((name, i) => shapedLike(gs[i]!, inputLeaves.get(name)!, axes, lookupName(given, name)!));
         },
       };
     }) as never) as (...xs: tf.Tensor[]) => tf.Tensor;

@@ -1,4 +1,4 @@
-import { type Node, type Role, type RoleSizes, ShapeError, formatRoles } from '@losskit/core';
+import { InputError, type Node, type Role, type RoleDims, type RoleSizes, agreeRoleSizes, checkDims, formatRoles, lookupName } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type AxisMap, type Layout, axisRole, roleAxes } from './layout.js';
 
@@ -15,24 +15,8 @@ import { type AxisMap, type Layout, axisRole, roleAxes } from './layout.js';
  */
 export type InputValue = tf.Tensor | number;
 
-/**
- * Inputs that do not fit a compiled loss: missing, of the wrong dtype or shape, or not finite (names the input).
- *
- * @example
- * ```ts
- * import { catalogue } from '@losskit/core';
- * import * as tf from '@tensorflow/tfjs';
- * import { InputError, compile } from '@losskit/tfjs';
- * try {
- *   compile(catalogue.l1()).value({ pred: tf.ones([1, 2, 2, 1]) }); // no target
- * } catch (error) {
- *   if (error instanceof InputError) console.error(error.message);
- * }
- * ```
- */
-export class InputError extends Error {
-  override name = 'InputError';
-}
+/** Inputs that do not fit a compiled loss: core's `InputError`, the one class every backend throws for bad data. */
+export { InputError };
 
 const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
@@ -72,7 +56,7 @@ export function prepareInputs(
   const tensors = new Map<string, tf.Tensor>();
   const raw = new Map<string, tf.Tensor>();
   for (const [name, node] of leaves) {
-    const value = given[name];
+    const value = lookupName(given, name);
     if (value === undefined)
       throw new InputError(
         `missing ${label(name)} (spans ${formatRoles(node.roles)}); this loss takes ${[...leaves.keys()].map((n) => `'${n}'`).join(', ')}`,
@@ -96,28 +80,26 @@ export function prepareInputs(
   else if (spatial) k = raw.get(spatial[0])!.rank - (spatial[1].roles.length - 1);
   if (k < 0) {
     const [name, node] = full ?? spatial!;
-    throw new ShapeError(`${label(name)} has shape ${fmt(raw.get(name)!.shape)}, expected ${expectedShapes(node.roles, layout, 1)}`);
+    throw new InputError(`${label(name)} has shape ${fmt(raw.get(name)!.shape)}, expected ${expectedShapes(node.roles, layout, 1)}`);
   }
   const rank = 2 + k;
   const probe: AxisMap = { layout, rank, spatialDims: new Array<number>(k).fill(1), sizes: { batch: 1, class: 1, spatial: 1 } };
 
   // every physical axis of the full layout: its size and which input set it
-  const axisSize = new Array<number>(rank).fill(1);
-  const axisFrom = new Array<string | undefined>(rank).fill(undefined);
-  const shapes = new Map<string, number[]>();
+  const roleDims: RoleDims[] = [];
   for (const [name, node] of leaves) {
     const t = raw.get(name)!;
     const own = new Set(node.roles.flatMap((r) => roleAxes(probe, r)));
     const ownAxes = [...own].sort((a, b) => a - b);
     let fullShape: number[];
     if (node.roles.length === 0) {
-      if (t.size !== 1) throw new ShapeError(`${label(name)} is a scalar but has shape ${fmt(t.shape)}`);
+      if (t.size !== 1) throw new InputError(`${label(name)} is a scalar but has shape ${fmt(t.shape)}`);
       fullShape = [];
     } else if (t.rank === rank) {
       fullShape = [...t.shape];
       fullShape.forEach((n, axis) => {
         if (!own.has(axis) && n !== 1)
-          throw new ShapeError(
+          throw new InputError(
             `${label(name)} has shape ${fmt(t.shape)}, but it spans ${formatRoles(node.roles)}: its ${axisRole(probe, axis)} axis (${axis}) must be 1; expected ${expectedShapes(node.roles, layout, k)}`,
           );
       });
@@ -127,21 +109,12 @@ export function prepareInputs(
         fullShape[axis] = t.shape[i]!;
       });
     } else {
-      throw new ShapeError(`${label(name)} has shape ${fmt(t.shape)}, expected ${expectedShapes(node.roles, layout, k)} (${layout})`);
+      throw new InputError(`${label(name)} has shape ${fmt(t.shape)}, expected ${expectedShapes(node.roles, layout, k)} (${layout})`);
     }
-    for (const axis of ownAxes) {
-      const n = fullShape[axis]!;
-      const seen = axisFrom[axis];
-      if (seen !== undefined && axisSize[axis] !== n)
-        throw new ShapeError(
-          `shape mismatch: ${seen} ${fmt(shapes.get(seen)!)} vs ${label(name)} ${fmt(t.shape)} (${axisRole(probe, axis)} axis ${axis}: ${axisSize[axis]} vs ${n})`,
-        );
-      axisSize[axis] = n;
-      if (seen === undefined) {
-        axisFrom[axis] = label(name);
-        shapes.set(label(name), [...t.shape]);
-      }
-    }
+    checkDims(label(name), [...t.shape], (axis) => (t.rank === rank ? axisRole(probe, axis) : undefined));
+    const dims: Partial<Record<Role, number[]>> = {};
+    for (const role of node.roles) dims[role] = roleAxes(probe, role).map((axis) => fullShape[axis]!);
+    roleDims.push({ what: label(name), shape: [...t.shape], dims });
     tensors.set(name, fullShape.length === t.rank ? t : tf.reshape(t, fullShape));
   }
 
@@ -151,6 +124,12 @@ export function prepareInputs(
     tensors.set(name, f);
   }
 
+  const agreed = agreeRoleSizes(roleDims);
+  const axisSize = new Array<number>(rank).fill(1);
+  for (const role of ['batch', 'class', 'spatial'] as const)
+    roleAxes(probe, role).forEach((axis, i) => {
+      axisSize[axis] = agreed[role]?.dims[i] ?? 1;
+    });
   const spatialDims = roleAxes(probe, 'spatial').map((axis) => axisSize[axis]!);
   const sizes: RoleSizes = {
     batch: axisSize[roleAxes(probe, 'batch')[0]!]!,
