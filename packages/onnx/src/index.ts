@@ -49,3 +49,4 @@ export {
   buildFeeds,
   createLossSession,
 } from './session.js';
+export { checkRunValues } from './check-values.js';

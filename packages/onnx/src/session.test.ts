@@ -84,7 +84,7 @@ describe('createLossSession', () => {
       [{ prediction: good, target: { shape: [2, 3, 2], data: new Float32Array(12) } }, /input 'target' has shape \[2, 3, 2\] \(rank 3\), expected \[N, C, H, W\]/],
       [{ prediction: good, target: { shape: [2, 3, 2, 2], data: new Float32Array(23) } }, /input 'target' has 23 values but its shape \[2, 3, 2, 2\] needs 24/],
       [{ prediction: good, target: { shape: [2, 3, 2, 2], data: new BigInt64Array(24) as never } }, /input 'target': data is a BigInt64Array; pass numbers/],
-      [{ prediction: good, target: { shape: [2, 3, 2, 2], data: Array(24).fill('1') } }, /input 'target': data\[0\] is string \(1\); expected numbers/],
+      [{ prediction: good, target: { shape: [2, 3, 2, 2], data: Array(24).fill('1') } }, /input 'target': data\[0\] is string \("1"\); expected a number/],
       [{ prediction: good, target: good, inputs: { weights: good } }, /unknown input 'weights': the loss takes 'pred', 'target'/],
       [{ prediction: good, target: good, params: { A: 1 } }, /unknown param 'A': the loss has no params/],
       [{ prediction: { shape: [2, 3, 2, 0], data: [] }, target: good }, /dimensions must be positive integers/],

@@ -1,4 +1,5 @@
-import { type Node, type Role, leaves } from '@losskit/core';
+import { InputError, type Node, type Role, leaves, lookupName, nameRecord } from '@losskit/core';
+import { checkRunValues } from './check-values.js';
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
 import { axesOf } from './layout.js';
 import { AUTO_PROVIDERS, type ExecutionProviderName, type SessionSettings, openSession } from './providers.js';
@@ -27,6 +28,8 @@ import {
 export interface LossSessionOptions extends ToOnnxOptions, SessionSettings {
   /** Providers in order of preference (default ['cpu']); 'auto' = cuda, webgpu, cpu. */
   providers?: readonly ExecutionProviderName[] | 'auto';
+  /** Refuse NaN/±Inf in inputs, params and state with an InputError naming the first (default true), like core and tfjs. */
+  checkFinite?: boolean;
 }
 
 /**
@@ -120,24 +123,18 @@ export interface LossSession {
 }
 
 /**
- * Data that does not fit a loss session: an unknown or missing input or param, a wrong shape or size (names it).
+ * @deprecated Core's `InputError`, the one class every backend throws for bad data: catch that.
  *
  * @example
  * ```ts
- * import { catalogue } from '@losskit/core';
- * import { createLossSession, LossInputError } from '@losskit/onnx';
- * const session = await createLossSession(catalogue.l1());
- * try {
- *   await session.run({ prediction: { shape: [1, 1, 1, 2], data: [1, 2] } }); // no target
- * } catch (error) {
- *   if (error instanceof LossInputError) console.error(error.message);
- * }
+ * import { InputError } from '@losskit/core';
+ * import { LossInputError } from '@losskit/onnx';
+ * LossInputError === InputError; // true
  * ```
  */
-export class LossInputError extends Error {
-  override name = 'LossInputError';
-}
-
+export const LossInputError = InputError;
+/** @deprecated Core's `InputError`. */
+export type LossInputError = InputError;
 
 /**
  * Compiles a loss (value, requested gradients, state updates) and opens an ONNX Runtime session
@@ -155,7 +152,7 @@ export class LossInputError extends Error {
  * ```
  */
 export async function createLossSession(source: Node | LossLike, options: LossSessionOptions = {}): Promise<LossSession> {
-  const { providers, intraOpThreads, interOpThreads, graphOptimizationLevel, configEntries, ...compile } = options;
+  const { providers, intraOpThreads, interOpThreads, graphOptimizationLevel, configEntries, checkFinite = true, ...compile } = options;
   const inputLeaves = leaves(['expr' in source ? source.expr : source], 'input');
   const gradients = compile.gradients ?? (inputLeaves.has('pred') ? ['pred'] : []);
   const model = toOnnx(source, { ...compile, gradients });
@@ -165,7 +162,7 @@ export async function createLossSession(source: Node | LossLike, options: LossSe
     ...(graphOptimizationLevel !== undefined ? { graphOptimizationLevel } : {}),
     ...(configEntries !== undefined ? { configEntries } : {}),
   });
-  return new OnnxLossSession(model, opened.session, opened.provider, opened.skipped);
+  return new OnnxLossSession(model, opened.session, opened.provider, opened.skipped, checkFinite);
 }
 
 class OnnxLossSession implements LossSession {
@@ -181,6 +178,7 @@ class OnnxLossSession implements LossSession {
     private readonly session: InferenceSession,
     readonly provider: ExecutionProviderName,
     readonly providerLog: readonly string[],
+    private readonly checkFinite = true,
   ) {
     this.inputNames = model.inputs.map((i) => i.name);
     const outputsOf = (kind: string, name: (source: string) => string) =>
@@ -202,11 +200,12 @@ class OnnxLossSession implements LossSession {
   }
 
   async run(given: LossRunInputs): Promise<LossRun> {
+    checkRunValues(given, this.checkFinite);
     const feeds = buildFeeds(this.model, given, this.carried, this.tensors);
     const out = await this.session.run(feeds);
     const valueData = out[LOSS_OUTPUT]!.data as Float32Array;
-    const gradients: Record<string, Float32Array> = {};
-    const nextState: Record<string, Float32Array> = {};
+    const gradients = nameRecord<Float32Array>();
+    const nextState = nameRecord<Float32Array>();
     for (const [source, output] of this.gradientOutputs) gradients[source] = out[output]!.data as Float32Array;
     for (const [source, output] of this.stateOutputs) nextState[source] = out[output]!.data as Float32Array;
     this.carried = nextState;
@@ -349,7 +348,7 @@ const CHECKED = new WeakMap<object, CheckedShapes>();
 function givenTensor(given: LossRunInputs, name: string): TensorData | number | undefined {
   if (name === 'pred' && given.prediction) return given.prediction;
   if (name === 'target' && given.target) return given.target;
-  return given.inputs?.[name];
+  return lookupName(given.inputs, name);
 }
 
 /**
@@ -368,7 +367,7 @@ function repeatedFeeds(
   if (given.state) return undefined;
   if (given.inputs) for (const name in given.inputs) if (!plan.inputNames.has(name)) return undefined;
   if (given.params) for (const name in given.params) if (!plan.paramNames.has(name)) return undefined;
-  const feeds: Record<string, Tensor> = {};
+  const feeds = nameRecord<Tensor>();
   for (const [i, { info }] of plan.inputs.entries()) {
     const value = givenTensor(given, info.source);
     const physical = checked.physical[i];
@@ -385,14 +384,14 @@ function repeatedFeeds(
     feeds[info.name] = cache.array(info.name, data, physical);
   }
   for (const info of plan.params) {
-    const value = given.params?.[info.source] ?? info.default;
+    const value = lookupName(given.params, info.source) ?? info.default;
     if (typeof value !== 'number') return undefined;
     feeds[info.name] = cache.scalar(info.name, value);
   }
   for (const [i, info] of plan.states.entries()) {
     const shape = checked.states[i]!;
     const count = shape.reduce((a, b) => a * b, 1);
-    const data = carried[info.source] ?? new Float32Array(count);
+    const data = lookupName(carried, info.source) ?? new Float32Array(count);
     if (data.length !== count) return undefined;
     feeds[info.name] = new Tensor('float32', data, shape);
   }
@@ -428,7 +427,7 @@ export function buildFeeds(
   const checkedCounts: number[] = [];
   const checkedPhysical: (readonly number[] | undefined)[] = [];
   const checkedStates: (readonly number[])[] = [];
-  const tensors: Record<string, TensorData | number | undefined> = { ...(given.inputs ?? {}) };
+  const tensors: Record<string, TensorData | number | undefined> = Object.assign(nameRecord(), given.inputs);
   if (given.prediction) tensors.pred = given.prediction;
   if (given.target) tensors.target = given.target;
   for (const name in tensors)
@@ -445,7 +444,7 @@ export function buildFeeds(
 
   // role sizes, from the first input spanning each role (and the static sizes compiled in)
   const dims: Partial<Record<Role, { value: number[]; from: string }>> = {};
-  const feeds: Record<string, Tensor> = {};
+  const feeds = nameRecord<Tensor>();
   const physical = (info: GraphInputInfo): number[] => {
     if (info.roles.length === 0) return [];
     const shape = new Array<number>(layout.rank).fill(1);
@@ -516,7 +515,7 @@ export function buildFeeds(
   }
 
   for (const info of plan.params) {
-    const value = given.params?.[info.source] ?? info.default;
+    const value = lookupName(given.params, info.source) ?? info.default;
     if (value === undefined) throw new LossInputError(`missing param '${info.source}': bind it in params (it has no default)`);
     if (typeof value !== 'number') throw new LossInputError(`param '${info.source}' must be a number, got ${typeof value}`);
     feeds[info.name] = cache.scalar(info.name, value);
@@ -528,7 +527,7 @@ export function buildFeeds(
       if (!dims[role]) throw new LossInputError(`${what} spans ${role}, but no input fixes its size`);
     const shape = physical(info);
     const count = shape.reduce((a, b) => a * b, 1);
-    const given_ = given.state?.[info.source] ?? carried[info.source];
+    const given_ = lookupName(given.state, info.source) ?? lookupName(carried, info.source);
     const data = given_ === undefined ? new Float32Array(count) : toFloat32(what, given_);
     if (data.length !== count)
       throw new LossInputError(`${what} has ${data.length} values but needs ${count} (shape [${shape.join(', ')}])`);

@@ -5,6 +5,7 @@ import {
   formatRoles,
   gradient,
   includesRoles,
+  lookupName,
   lowerState,
   print,
   sameRoles,
@@ -329,7 +330,7 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
   const leavesOf = (op: string) => order.filter((n) => n.op === op).sort(byName);
   for (const leaf of leavesOf('input')) declare(leaf, 'input', leaf.attrs.name!);
   for (const leaf of leavesOf('param')) {
-    const fallback = paramDefaults[leaf.attrs.name!] ?? leaf.attrs.default;
+    const fallback = lookupName(paramDefaults, leaf.attrs.name!) ?? leaf.attrs.default;
     declare(leaf, 'param', leaf.attrs.name!, fallback === undefined ? {} : { default: fallback });
   }
   for (const leaf of leavesOf('state')) declare(leaf, 'state', stateInputName(leaf.attrs.name!));
