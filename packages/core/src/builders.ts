@@ -36,6 +36,10 @@ export const node = (x: Expr): Node => (typeof x === 'number' ? constant(x) : x)
  * ```
  */
 export function constant(value: number | readonly number[]): Node {
+  const values = typeof value === 'number' ? [value] : value;
+  for (const v of values)
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new RangeError(`constant ${String(v)}: constants must be finite numbers (a NaN or infinite constant makes every loss built on it non-finite)`);
   return makeNode('const', [], { value: typeof value === 'number' ? value : Object.freeze([...value]) });
 }
 
@@ -482,7 +486,28 @@ export const mean = (x: Expr, roles?: readonly Role[]): Node => reduce('mean', x
  */
 export function ema(x: Expr, decay: Expr, slot: string): Node {
   checkName(slot, 'ema slot');
-  return makeNode('ema', [node(x), node(decay)], { slot });
+  const d = node(decay);
+  const known = d.op === 'const' ? d.attrs.value : d.op === 'param' ? d.attrs.default : undefined;
+  if (typeof known === 'number') checkEmaDecay(slot, known, d.op === 'param' ? `the default of param '${d.attrs.name}'` : 'decay');
+  return makeNode('ema', [node(x), d], { slot });
+}
+
+/**
+ * Throws a RangeError unless 0 <= decay < 1: at 1 the average never moves and its bias correction
+ * 1 - decay^t is 0 (NaN); above 1 or below 0 it is not an average.
+ *
+ * @example
+ * ```ts
+ * import { checkEmaDecay } from '@losskit/core';
+ * checkEmaDecay('L1', 0.9); // fine
+ * checkEmaDecay('L1', 1); // throws RangeError
+ * ```
+ */
+export function checkEmaDecay(slot: string, decay: number, what = 'decay'): void {
+  if (typeof decay === 'number' && decay >= 0 && decay < 1) return;
+  throw new RangeError(
+    `ema '${slot}': ${what} is ${decay}; the decay must be in [0, 1) (at 1 the bias correction 1 - decay^t is 0, giving NaN; outside [0, 1] it is not an average)`,
+  );
 }
 
 function checkName(name: string, what: string): void {

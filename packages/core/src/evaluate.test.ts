@@ -146,3 +146,22 @@ describe('interning', () => {
     expect(L.nodeCount(L.add(L.mean(L.abs(d)), L.mean(L.square(d))))).toBe(8);
   });
 });
+
+describe('ema decay range', () => {
+  const x = L.input('x', ['batch']);
+  const data = { inputs: { x: { shape: [2], data: [1, 3] } } };
+  it('is [0, 1): 1 (NaN before), 1.5 and -0.5 are refused when built, from a constant or a param default', () => {
+    for (const bad of [1, 1.5, -0.5]) {
+      expect(() => L.ema(L.mean(x), bad, 's'), String(bad)).toThrow(RangeError);
+      expect(() => L.ema(L.mean(x), bad, 's'), String(bad)).toThrow(/ema 's': decay is .*; the decay must be in \[0, 1\)/);
+      expect(() => L.ema(L.mean(x), L.param('d', { default: bad }), 's')).toThrow(/the default of param 'd' is/);
+    }
+    for (const ok of [0, 0.5, 0.999]) expect(Number.isFinite(L.evaluateScalar(L.ema(L.mean(x), ok, 's'), data))).toBe(true);
+  });
+  it('bound through a param at evaluation, is checked there (InputError)', () => {
+    const loss = L.ema(L.mean(x), L.param('d', { default: 0.9 }), 's');
+    expect(L.evaluateScalar(loss, { ...data, params: { d: 0.5 } })).toBe(2);
+    expect(() => L.evaluate(loss, { ...data, params: { d: 1 } })).toThrow(L.InputError);
+    expect(() => L.evaluate(loss, { ...data, params: { d: 1 } })).toThrow(/ema 's': param 'd' is 1; the decay must be in \[0, 1\)/);
+  });
+});

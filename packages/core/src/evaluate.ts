@@ -1,3 +1,4 @@
+import { checkEmaDecay } from './builders.js';
 import { lowerState } from './ema.js';
 import { BINARY_KERNELS, UNARY_KERNELS, elu, whereKernel } from './ir/kernels.js';
 import { type Node, ShapeError, describe, topoSort } from './ir/node.js';
@@ -108,6 +109,7 @@ export interface Evaluation {
  */
 export function evaluate(roots: Node | readonly Node[], env: Environment = {}): Evaluation {
   const list = Array.isArray(roots) ? (roots as readonly Node[]) : [roots as Node];
+  checkBoundDecays(list, env);
   const { roots: lowered, slots } = lowerState(list);
   const nextNodes = slots.map((s) => s.next);
   const order = topoSort([...lowered, ...nextNodes]);
@@ -120,6 +122,22 @@ export function evaluate(roots: Node | readonly Node[], env: Environment = {}): 
   });
   const out = lowered.map((r) => values.get(r)!);
   return { values: out, value: out[0]!, nextState };
+}
+
+/** An ema decay bound through a param is checked when its value is known: here (defaults and constants are checked when built). */
+function checkBoundDecays(roots: readonly Node[], env: Environment): void {
+  if (env.params === undefined) return;
+  for (const node of topoSort(roots)) {
+    const decay = node.args[1];
+    if (node.op !== 'ema' || decay?.op !== 'param') continue;
+    const value = lookupName(env.params, decay.attrs.name!);
+    if (value === undefined) continue;
+    try {
+      checkEmaDecay(node.attrs.slot!, value, `param '${decay.attrs.name}'`);
+    } catch (error) {
+      throw new InputError((error as Error).message);
+    }
+  }
 }
 
 /**

@@ -71,6 +71,35 @@ describe('parse', () => {
     expect(parse('e^2', { params: ['e'] })).toBe(pow(param('e'), 2));
   });
 
+  it('refuses non-finite literals (1e999, NaN, Infinity) and implicit multiplication, naming the position', () => {
+    const cases: [string, number, RegExp][] = [
+      ['A + 1e999', 4, /non-finite number Infinity at 4: formulas hold finite constants only/],
+      ['-1e999 * A', 1, /non-finite number Infinity at 1/],
+      ['elu(A, 1e999)', 7, /non-finite number Infinity at 7/],
+      ['[1, 1e400]', 4, /non-finite number Infinity at 4/],
+      ['NaN * A', 0, /non-finite number NaN at 0/],
+      ['A - Infinity', 4, /non-finite number Infinity at 4/],
+      ['A * -Infinity', 5, /non-finite number Infinity/],
+      ['L1 L2', 0, /implicit multiplication at 0: write the operator, as in `L1\*L2`/],
+      ['A + 2 L2', 4, /implicit multiplication at 4: .*`2\*L2`/],
+      ['A + 2L2', 4, /implicit multiplication/],
+    ];
+    for (const [text, position, message] of cases) {
+      const error = (() => {
+        try {
+          parse(text, { params: 'auto' });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, text).toBeInstanceOf(ParseError);
+      expect((error as ParseError).message, text).toMatch(message);
+      expect((error as ParseError).position, text).toBe(position);
+    }
+    expect(() => constant(Number.POSITIVE_INFINITY)).toThrow(/constants must be finite numbers/);
+    expect(() => constant([1, Number.NaN])).toThrow(RangeError);
+  });
+
   it('keeps a written negative number a constant and -(3) a negation', () => {
     expect(read('-3')).toBe(constant(-3));
     expect(read('-(3)')).toBe(neg(constant(3)));
@@ -80,7 +109,6 @@ describe('parse', () => {
     expect(read('-2^2')).toBe(neg(pow(2, 2)));
     expect(read('(-2)^2')).toBe(pow(constant(-2), 2));
     expect(read('A - -B')).toBe(sub(A, neg(B)));
-    expect(read('-Infinity')).toBe(constant(Number.NEGATIVE_INFINITY));
     expect(read('+A')).toBe(A);
   });
 

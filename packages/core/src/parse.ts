@@ -276,6 +276,10 @@ const OPERATORS: Readonly<Record<string, (...args: Node[]) => Node>> = {
 };
 const OPERATOR_LIST = '+ - * / ^ > >= < <= ==';
 
+/** `a*b` from the source text of an implicit product `a b`, for the error message. */
+const implicitExample = (ast: Extract<Ast, { type: 'OperatorNode' }>): string =>
+  `\`${ast.args.map((a) => (a.type === 'SymbolNode' ? a.name : a.type === 'ConstantNode' ? String(a.value) : '(...)')).join('*')}\``;
+
 /** Names that mean a number unless `names` binds them. */
 const NAMED_CONSTANTS: Readonly<Record<string, number>> = { e: Math.E, pi: Math.PI };
 
@@ -309,7 +313,7 @@ export function parse(text: string, options: ParseOptions = {}): Node {
   try {
     return new Reader(text, ast, options).read();
   } catch (error) {
-    if (error instanceof RangeError) throw new ParseError('formula nested too deeply', 0, text);
+    if (error instanceof RangeError && /call stack/i.test(error.message)) throw new ParseError('formula nested too deeply', 0, text);
     throw error;
   }
 }
@@ -349,7 +353,7 @@ class Reader {
       case 'ParenthesisNode':
         return this.expr(ast.content);
       case 'ConstantNode':
-        if (typeof ast.value === 'number') return constant(ast.value);
+        if (typeof ast.value === 'number') return constant(this.finite(ast, ast.value));
         if (ast.value === undefined) throw this.error(ast, 'empty formula: expected an expression such as `A*L1 + B*L2`');
         if (typeof ast.value === 'string')
           throw this.error(ast, `unexpected string ${JSON.stringify(ast.value)}: strings only name roles or slots, as in sum(x, "spatial")`);
@@ -394,9 +398,14 @@ class Reader {
   private operator(ast: Extract<Ast, { type: 'OperatorNode' }>): Node {
     const [a, b] = ast.args;
     // a written negative number is a constant: -3 -> const(-3), while -(3) -> neg(const(3))
-    if (ast.fn === 'unaryMinus' && a?.type === 'ConstantNode' && typeof a.value === 'number') return constant(-a.value);
+    if (ast.fn === 'unaryMinus' && a?.type === 'ConstantNode' && typeof a.value === 'number') return constant(-this.finite(a, a.value));
     // e^x -> exp(x)
     if (ast.fn === 'pow' && a?.type === 'SymbolNode' && a.name === 'e' && !this.isBound('e')) return exp(this.expr(b!));
+    if (ast.implicit)
+      throw this.error(
+        ast,
+        `implicit multiplication: write the operator, as in ${implicitExample(ast)}; two names side by side are usually a missing + or *`,
+      );
     const f = OPERATORS[ast.fn];
     if (!f) throw this.error(ast, `unsupported operator '${ast.op}': expected one of ${OPERATOR_LIST}`, ast.op);
     if (ast.args.length === 2) return this.chain(ast);
@@ -474,7 +483,7 @@ class Reader {
   /** A number literal, possibly negative. */
   private number(ast: Ast, what: string): number {
     const inner = unwrap(ast);
-    if (inner.type === 'ConstantNode' && typeof inner.value === 'number') return inner.value;
+    if (inner.type === 'ConstantNode' && typeof inner.value === 'number') return this.finite(inner, inner.value);
     if (inner.type === 'OperatorNode' && (inner.fn === 'unaryMinus' || inner.fn === 'unaryPlus') && inner.args.length === 1)
       return (inner.fn === 'unaryMinus' ? -1 : 1) * this.number(inner.args[0]!, what);
     throw this.error(ast, `${what}: must be a number literal such as 0.5`);
@@ -495,6 +504,13 @@ class Reader {
       const kind = error instanceof ShapeError ? 'role error' : 'invalid arguments';
       throw this.error(ast, `${kind} in ${what}: ${(error as Error).message}`);
     }
+  }
+
+  /** A number literal's value, refused unless finite (`NaN`, `Infinity`, and `1e999`, which overflows to Infinity). */
+  private finite(ast: Ast, value: number): number {
+    if (!Number.isFinite(value))
+      throw this.error(ast, `non-finite number ${value}: formulas hold finite constants only (a literal beyond ±1.8e308 overflows to Infinity)`);
+    return value;
   }
 
   private error(ast: Ast, reason: string, unknownName?: string): ParseError {
