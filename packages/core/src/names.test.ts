@@ -20,7 +20,8 @@ describe('prototype-safe name tables', () => {
     expect(lookupName({ a: 1 }, 'a')).toBe(1);
     for (const name of PROTOTYPE_NAMES) expect(lookupName({}, name), name).toBeUndefined();
     const r = nameRecord<number>();
-    r.__proto__ = 3;
+    const key = '__proto__';
+    r[key] = 3;
     expect(Object.keys(r)).toEqual(['__proto__']);
   });
 

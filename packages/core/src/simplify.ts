@@ -168,17 +168,16 @@ export const DEFAULT_RULES: readonly Rule[] = [
   rule('where(c, x, x) -> x', where(c, x, x), (b) => b.x!),
 ];
 
-/** Constant folding over scalar constants, with the same kernels the evaluator runs; a non-finite result (1/0) stays unfolded, as constants are finite. */
+/** Constant folding over scalar constants, with the same kernels the evaluator runs. */
 function fold(node: Node): Node | undefined {
   if (node.args.length === 0 || !node.args.every(isConst)) return undefined;
   const a = node.args.map((n) => constValue(n)!);
   const op = node.op;
-  let value: number | undefined;
-  if (op === 'elu') value = elu(a[0]!, node.attrs.alpha!);
-  else if (isUnaryOp(op)) value = UNARY_KERNELS[op as Exclude<typeof op, 'elu'>](a[0]!);
-  else if (isBinaryOp(op) || isCompareOp(op)) value = BINARY_KERNELS[op](a[0]!, a[1]!);
-  else if (op === 'where') value = whereKernel(a[0]!, a[1]!, a[2]!);
-  return value !== undefined && Number.isFinite(value) ? constant(value) : undefined;
+  if (op === 'elu') return constant(elu(a[0]!, node.attrs.alpha!));
+  if (isUnaryOp(op)) return constant(UNARY_KERNELS[op as Exclude<typeof op, 'elu'>](a[0]!));
+  if (isBinaryOp(op) || isCompareOp(op)) return constant(BINARY_KERNELS[op](a[0]!, a[1]!));
+  if (op === 'where') return constant(whereKernel(a[0]!, a[1]!, a[2]!));
+  return undefined;
 }
 
 /** Rewrites beyond single patterns: same-role broadcasts, constant conditions, like terms of sums. */
