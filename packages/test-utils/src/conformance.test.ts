@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { fixedCaseSuite } from './fixed-cases.js';
+import { numericEdgeCases } from './numeric-edge-cases.js';
 import { checkCase, conformanceCases, conformanceSuite } from './conformance.js';
 import { referenceBackend } from './reference-backend.js';
 import type { BackendUnderTest } from './types.js';
@@ -59,3 +61,5 @@ describe('checkCase catches', () => {
     expect(await checkCase(throwing, find('op/sqrt'))).toEqual([expect.stringMatching(/no lowering for op sqrt/)]);
   });
 });
+
+fixedCaseSuite(referenceBackend, 'numeric edge cases', numericEdgeCases());

@@ -1,6 +1,7 @@
 import { add, clamp, div, log, logSoftmax, mul, neg, size, softplus, sub, sum } from '../builders.js';
 import type { Node } from '../ir/node.js';
 import { classWeightVector, mulOptional } from './class-weights.js';
+import { float32Floor, probabilityBounds } from './float32.js';
 import { type Loss, makeLoss } from './loss.js';
 import { type OptionSchema, ensure, validateOptions } from './options.js';
 import { TARGET_OPTION_RULES, classTarget, prediction } from './prediction.js';
@@ -23,7 +24,10 @@ export interface CrossEntropyOptions {
   readonly labelSmoothing?: number;
   /** Per-class weights, one per class. */
   readonly classWeights?: readonly number[];
-  /** Probability clamp [eps, 1 - eps] when fromLogits is false (default 1e-7, as Keras). */
+  /**
+   * Probability clamp [eps, 1 - eps] when fromLogits is false (default 1e-7, as Keras). Both bounds
+   * are rounded to float32 (as Keras's float32 clip does), so every backend clamps at the same values.
+   */
   readonly eps?: number;
   /** Sparse integer labels 'labels' [batch, spatial] instead of a dense 'target'. */
   readonly sparse?: boolean;
@@ -64,7 +68,8 @@ const SCHEMA: OptionSchema = {
 };
 
 /**
- * -[t log p + (1-t) log(1-p)] per element; from logits z: softplus(z) - t z (never log 0).
+ * -[t log p + (1-t) log(1-p)] per element; from logits z: softplus(z) - t z (never log 0). p is
+ * clamped to `probabilityBounds(eps)`: float32 values, so float32 backends agree with the reference.
  *
  * @example
  * ```ts
@@ -74,7 +79,8 @@ const SCHEMA: OptionSchema = {
  */
 export function binaryCrossEntropyOf(pred: Node, t: Node, fromLogits: boolean, eps: number): Node {
   if (fromLogits) return sub(softplus(pred), mul(t, pred));
-  const p = clamp(pred, eps, 1 - eps);
+  const [lo, hi] = probabilityBounds(eps);
+  const p = clamp(pred, lo, hi);
   return neg(add(mul(t, log(p)), mul(sub(1, t), log(sub(1, p)))));
 }
 
@@ -116,7 +122,7 @@ export function binaryCrossEntropy(options?: BinaryCrossEntropyOptions): Loss {
  * ```
  */
 export function logProbabilities(pred: Node, fromLogits: boolean, eps: number): Node {
-  return fromLogits ? logSoftmax(pred) : log(clamp(pred, eps, 1));
+  return fromLogits ? logSoftmax(pred) : log(clamp(pred, float32Floor(eps), 1));
 }
 
 /**

@@ -2,6 +2,7 @@ import { add, clamp, log, logSoftmax, mul, neg, sigmoid, softmax, sub, sum } fro
 import type { Node } from '../ir/node.js';
 import { classWeightVector } from './class-weights.js';
 import { type CrossEntropyOptions, binaryCrossEntropyOf, pick } from './cross-entropy.js';
+import { float32Floor } from './float32.js';
 import { type Loss, makeLoss } from './loss.js';
 import { modulating } from './modulating.js';
 import { ensure, validateOptions } from './options.js';
@@ -63,7 +64,7 @@ export function focal(options?: FocalOptions): Loss {
   const classWeights = classWeightVector('focal', { ...o, numClasses });
   let values: Node;
   if (mode === 'multiclass') {
-    const p = fromLogits ? softmax(pred) : clamp(pred, eps, 1);
+    const p = fromLogits ? softmax(pred) : clamp(pred, float32Floor(eps), 1);
     const logP = fromLogits ? logSoftmax(pred) : log(p);
     const factor = modulating(sub(1, p), gamma, eps);
     const perClass = neg(mul(t, factor ? mul(factor, logP) : logP));

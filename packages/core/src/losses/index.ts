@@ -10,6 +10,7 @@ export {
   logProbabilities,
   sparseCategoricalCrossEntropy,
 } from './cross-entropy.js';
+export { FLOAT32_BELOW_ONE, FLOAT32_MIN_NORMAL, float32Floor, probabilityBounds } from './float32.js';
 export { type FocalOptions, focal } from './focal.js';
 export { type InputDomain, type InputSpec, type Loss, makeLoss, mergeInputs } from './loss.js';
 export { OptionError, type OptionRule, type OptionSchema, validateOptions } from './options.js';
@@ -17,6 +18,7 @@ export {
   type FocalTverskyOptions,
   type OverlapOptions,
   type TverskyOptions,
+  GENERALIZED_DICE_MIN_EPS,
   dice,
   focalTversky,
   generalizedDice,

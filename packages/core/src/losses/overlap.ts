@@ -1,4 +1,4 @@
-import { add, div, gt, max, mul, square, stopGradient, sub, sum } from '../builders.js';
+import { add, div, gt, max, mul, square, stopGradient, sub, sum, where } from '../builders.js';
 import type { Node } from '../ir/node.js';
 import type { Role } from '../ir/roles.js';
 import { classWeightVector } from './class-weights.js';
@@ -217,10 +217,19 @@ export function logCoshDice(options?: OverlapOptions): Loss {
 }
 
 /**
+ * The smallest eps of generalizedDice: eps^2 = 2^-126 is the smallest normal float32, so the
+ * weight 1 / max(T, eps)^2 stays finite on float32 backends (a smaller eps^2 is subnormal and
+ * flushes to 0 on some, and 1/0 = inf).
+ */
+export const GENERALIZED_DICE_MIN_EPS = 2 ** -63;
+
+/**
  * Generalized Dice (Sudre et al. 2017): 1 - (2 sum_c w_c I_c + s) / (sum_c w_c (P_c + T_c) + s),
  * w_c = 1 / T_c^2 for classes present in the target and 0 for absent ones (their weight would be
  * infinite), times any class weights. The weights are constants of the target: no gradient.
- * reduction 'none' gives one value per image when perImage, else the scalar.
+ * An absent class's weight is selected away (where), never multiplied by 0, so no 0 * inf arises
+ * whatever eps is; eps must be at least GENERALIZED_DICE_MIN_EPS. reduction 'none' gives one
+ * value per image when perImage, else the scalar.
  *
  * @example
  * ```ts
@@ -229,9 +238,9 @@ export function logCoshDice(options?: OverlapOptions): Loss {
  * ```
  */
 export function generalizedDice(options?: OverlapOptions): Loss {
-  const c = counts('generalizedDice', validateOptions('generalizedDice', options, SCHEMA));
-  const present = gt(c.actual, 0);
-  const inverseSquare = mul(present, div(1, square(max(c.actual, c.eps))));
+  const schema = { ...SCHEMA, eps: { kind: 'number', min: GENERALIZED_DICE_MIN_EPS } } as const;
+  const c = counts('generalizedDice', validateOptions('generalizedDice', options, schema));
+  const inverseSquare = where(gt(c.actual, 0), div(1, square(max(c.actual, c.eps))), 0);
   const w = stopGradient(c.classWeights ? mul(inverseSquare, c.classWeights) : inverseSquare);
   const numerator = mul(2, sum(mul(w, c.intersection), ['class']));
   const denominator = sum(mul(w, add(c.predicted, c.actual)), ['class']);
