@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixedCaseSuite } from './fixed-cases.js';
 import { numericEdgeCases } from './numeric-edge-cases.js';
+import { peerVectors } from './peer-vectors.js';
 import { checkCase, conformanceCases, conformanceSuite } from './conformance.js';
 import { referenceBackend } from './reference-backend.js';
 import type { BackendUnderTest } from './types.js';
@@ -63,3 +64,4 @@ describe('checkCase catches', () => {
 });
 
 fixedCaseSuite(referenceBackend, 'numeric edge cases', numericEdgeCases());
+fixedCaseSuite(referenceBackend, 'peer test vectors', peerVectors());

@@ -17,3 +17,4 @@ export type { BackendRun, BackendUnderTest, CaseSizes, InputData, InputDomain, I
 export { referenceBackend, roleSizes, stateValues } from './reference-backend.js';
 export { type FixedCase, checkFixedCase, fixedCaseSuite } from './fixed-cases.js';
 export { numericEdgeCases } from './numeric-edge-cases.js';
+export { peerVectors } from './peer-vectors.js';

@@ -1,4 +1,4 @@
-import { conformanceSuite, fixedCaseSuite, numericEdgeCases } from '@losskit/test-utils';
+import { conformanceSuite, fixedCaseSuite, numericEdgeCases, peerVectors } from '@losskit/test-utils';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, expect, it } from 'vitest';
@@ -21,3 +21,4 @@ conformanceSuite(tfjsBackend('tfjs wasm, NCHW, symbolic gradient (valueAndGrad, 
 
 const wasmFused = tfjsBackend('tfjs wasm, NHWC, fused kernels', { layout: 'NHWC', gradient: 'symbolic', path: 'valueAndGrad' });
 fixedCaseSuite(wasmFused, 'numeric edge cases', numericEdgeCases());
+fixedCaseSuite(wasmFused, 'peer test vectors', peerVectors());

@@ -2,10 +2,10 @@ import { add, clamp, div, log, logSoftmax, mul, neg, size, softplus, sub, sum } 
 import type { Node } from '../ir/node.js';
 import { classWeightVector, mulOptional } from './class-weights.js';
 import { float32Floor, probabilityBounds } from './float32.js';
-import { type Loss, makeLoss } from './loss.js';
+import type { Loss } from './loss.js';
 import { type OptionSchema, ensure, validateOptions } from './options.js';
 import { TARGET_OPTION_RULES, classTarget, prediction } from './prediction.js';
-import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
+import { COMMON_OPTION_RULES, type CommonOptions, type Reduction, reducedLoss } from './reduction.js';
 
 /**
  * Options of the categorical cross-entropies.
@@ -17,7 +17,7 @@ import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
  * const ce = categoricalCrossEntropy(options);
  * ```
  */
-export interface CrossEntropyOptions {
+export interface CrossEntropyOptions extends CommonOptions {
   /** pred holds logits (default) or probabilities. */
   readonly fromLogits?: boolean;
   /** Target smoothing: t' = t (1 - s) + s / K, K = number of classes (2 for binary). Default 0. */
@@ -36,7 +36,7 @@ export interface CrossEntropyOptions {
   readonly ignoreIndex?: number;
   /** A dense 0/1 'mask' input [batch, spatial] selecting the pixels that count. */
   readonly mask?: boolean;
-  /** 'mean' (weighted mean over counted elements), 'sum', or 'none' (per element / per pixel). */
+  /** 'mean' (weighted mean over counted elements), 'sum', 'sum_over_batch_size', or 'none' (per element / per pixel). */
   readonly reduction?: Reduction;
 }
 
@@ -64,7 +64,7 @@ const SCHEMA: OptionSchema = {
   numClasses: TARGET_OPTION_RULES.numClasses,
   ignoreIndex: TARGET_OPTION_RULES.ignoreIndex,
   mask: TARGET_OPTION_RULES.mask,
-  reduction: REDUCTION_RULE,
+  ...COMMON_OPTION_RULES,
 };
 
 /**
@@ -106,10 +106,7 @@ export function binaryCrossEntropy(options?: BinaryCrossEntropyOptions): Loss {
   const t = smoothing > 0 ? add(mul(target.target, 1 - smoothing), smoothing / 2) : target.target;
   const values = binaryCrossEntropyOf(pred, t, fromLogits, o.eps ?? 1e-7);
   const weights = mulOptional(target.valid, classWeightVector('binaryCrossEntropy', { ...o, numClasses: pick(o).numClasses }));
-  return makeLoss('binaryCrossEntropy', reduceWeighted(values, weights, o.reduction ?? 'mean'), {
-    pred: spec,
-    ...target.inputs,
-  });
+  return reducedLoss('binaryCrossEntropy', o, values, weights, { pred: spec, ...target.inputs });
 }
 
 /**
@@ -165,7 +162,7 @@ function categorical(name: string, options: CrossEntropyOptions | undefined, spa
   const classWeights = classWeightVector(name, o);
   const pixelWeights = classWeights ? sum(mul(target.target, classWeights), ['class']) : null;
   const weights = mulOptional(target.valid, pixelWeights);
-  return makeLoss(name, reduceWeighted(perPixel, weights, o.reduction ?? 'mean'), { pred: spec, ...target.inputs });
+  return reducedLoss(name, o, perPixel, weights, { pred: spec, ...target.inputs });
 }
 
 /** The target-related options, without undefined keys. */
