@@ -5,7 +5,7 @@ import { probabilityBounds } from '../losses/float32.js';
 import type { InputDomain, Loss } from '../losses/loss.js';
 import { type OptionSchema, ensure, validateOptions } from '../losses/options.js';
 import { logCoshOf } from '../losses/regression.js';
-import { COMMON_OPTION_RULES, type CommonOptions, reducedLoss } from '../losses/reduction.js';
+import { COMMON_OPTION_RULES, type CommonOptions, jsonCopy, reducedLoss } from '../losses/reduction.js';
 
 /**
  * The options every Keras preset takes: Keras's reduction (default 'sum_over_batch_size'), per-sample
@@ -27,8 +27,10 @@ const tensors = (domain: InputDomain, targetDomain: InputDomain = 'real') => {
   return { pred, target, inputs: { pred: { roles: pred.roles, domain }, target: { roles: target.roles, domain: targetDomain } } };
 };
 
-function kerasLoss(className: string, o: KerasOptions, values: Node, inputs: Loss['inputs']): Loss {
-  return reducedLoss(className, { ...o, reduction: o.reduction ?? 'sum_over_batch_size', name: o.name ?? className }, values, null, inputs);
+/** `o` holds the common options; the config records every option the preset was given. */
+function kerasLoss(className: string, o: KerasOptions, values: Node, inputs: Loss['inputs'], given: object | undefined): Loss {
+  const loss = reducedLoss(className, { ...o, reduction: o.reduction ?? 'sum_over_batch_size', name: o.name ?? className }, values, null, inputs);
+  return Object.freeze({ ...loss, config: Object.freeze({ className, config: jsonCopy(given ?? {}) }) });
 }
 
 /** Keras's (value per element) -> mean over the last axis, the class axis. */
@@ -38,7 +40,8 @@ function pointwise(className: string, perElement: (d: Node) => Node, extra: Opti
   return (options?: KerasOptions & { delta?: number }): Loss => {
     const o = validateOptions(className, options, { ...COMMON_OPTION_RULES, ...extra });
     const { pred, target, inputs } = tensors('real');
-    return kerasLoss(className, o, overLastAxis(perElement(sub(pred, target))), inputs);
+    const { delta: _d, ...common } = o;
+    return kerasLoss(className, common, overLastAxis(perElement(sub(pred, target))), inputs, options);
   };
 }
 
@@ -96,7 +99,7 @@ function tverskyLoss(className: string, options: KerasOverlapOptions | undefined
       ? div(mul(2, intersection), add(sum(t, roles), sum(p, roles), BACKEND_EPSILON))
       : div(intersection, add(intersection, mul(alpha, fp), mul(beta, fn), BACKEND_EPSILON));
   const { alpha: _a, beta: _b, axis: _x, rank: _r, ...common } = o;
-  return kerasLoss(className, common, sub(1, score), inputs);
+  return kerasLoss(className, common, sub(1, score), inputs, options);
 }
 
 /** Keras cross-entropy options. */
@@ -150,7 +153,7 @@ function binaryCrossentropy(className: string, focal: boolean) {
       values = mul(pow(sub(1, pt), gamma), values);
       if (applyClassBalancing) values = mul(add(mul(alpha, t), mul(1 - alpha, sub(1, t))), values);
     }
-    return kerasLoss(className, common, overLastAxis(values), inputs);
+    return kerasLoss(className, common, overLastAxis(values), inputs, options);
   };
 }
 
@@ -171,7 +174,7 @@ function categoricalCrossentropy(className: string, focal: boolean) {
       // from logits Keras takes log_softmax (no clip); from probabilities it renormalises and clips
       values = neg(sum(mul(t, fromLogits ? logSoftmax(pred) : log(kerasProbabilities(pred, false))), ['class']));
     }
-    return kerasLoss(className, common, values, inputs);
+    return kerasLoss(className, common, values, inputs, options);
   };
 }
 
