@@ -19,6 +19,7 @@ export { type Bindings, DEFAULT_RULES, type Rule, type SimplifyOptions, match, r
 export { type Arg, type ArgKind, FORMULA_FUNCTIONS, type FunctionSpec, ParseError, type ParseOptions, parse } from './parse.js';
 export { type PrintOptions, formatNumber, print } from './print.js';
 export * from './losses/index.js';
+export * from './compat/index.js';
 export * from './paper/index.js';
 export * from './metrics/index.js';
 export { latexName, toLatex } from './latex.js';

@@ -1,5 +1,5 @@
 import { type Node, leaves } from '@losskit/core';
-import { type BackendUnderTest, conformanceSuite } from '@losskit/test-utils';
+import { type BackendUnderTest, conformanceSuite, fixedCaseSuite, numericEdgeCases, peerVectors } from '@losskit/test-utils';
 import { createLossSession } from './session.js';
 
 /** Spatial axes of the data: an input spanning spatial has them after its batch / class axes. */
@@ -34,3 +34,6 @@ const onnxRuntimeCpu: BackendUnderTest = {
 };
 
 conformanceSuite(onnxRuntimeCpu);
+
+fixedCaseSuite(onnxRuntimeCpu, 'numeric edge cases', numericEdgeCases());
+fixedCaseSuite(onnxRuntimeCpu, 'peer test vectors', peerVectors());

@@ -123,8 +123,10 @@ const reduceRewrite =
       if (hot && w && !w.roles.includes('class') && includesRoles(w.roles, rest) && includesRoles(hot.roles, roles))
         return fit(rest.length > 0 ? reduce('sum', w, rest) : w, node, witness(hot, node.roles));
     }
-    // sum_R(onehot * logsoftmax z) = sum_R(onehot * z) - sum_(R-class) lse(z), lse = mean_c(z - logsoftmax z)
-    // (sum_c onehot = 1): no log-softmax tensor, only the per-pixel log-sum-exp
+    // sum_R(onehot * logsoftmax z) = sum_(R-class)(sum_c(onehot * z) - lse(z)), lse = mean_c(z - logsoftmax z)
+    // (sum_c onehot = 1): no log-softmax tensor, only the per-pixel log-sum-exp. The difference is
+    // taken per pixel, where the lowering computes it as (z_y - max) - log sum e^(z - max) (two
+    // terms of one sign); summed over the pixels first, two large float32 sums would cancel.
     if (op === 'sum' && roles.includes('class') && x.op === 'mul') {
       const [a, b] = x.args as [Node, Node];
       const [hot, ls] = facts.isOneHot(a) && b.op === 'logSoftmax' ? [a, b] : facts.isOneHot(b) && a.op === 'logSoftmax' ? [b, a] : [];
@@ -132,12 +134,18 @@ const reduceRewrite =
         const z = ls.args[0]!;
         const lse = makeNode('mean', [makeNode('sub', [z, ls])], { roles: ['class'] });
         const rest = roles.filter((r) => r !== 'class');
-        const picked = reduce('sum', mul(hot, z), roles);
-        return fit(makeNode('sub', [picked, rest.length > 0 ? reduce('sum', lse, rest) : lse]), node, undefined);
+        const picked = makeNode('sub', [reduce('sum', mul(hot, z), ['class']), lse]);
+        return fit(rest.length > 0 ? reduce('sum', picked, rest) : picked, node, undefined);
       }
     }
-    // sum(sum(y) - b) = sum(sum(y)) - sum(b) when a side is itself a reduction (the two then merge)
-    if (x.op === 'sub' && x.args.some((a) => a.op === 'sum' || a.op === 'mean') && x.args.every((a) => includesRoles(a.roles, roles)))
+    // sum(sum(y) - b) = sum(sum(y)) - sum(b) when a side is itself a reduction (the two then merge);
+    // not for y - lse(z) or lse(z) - y, a log-probability whose two sides are large and nearly equal
+    if (
+      x.op === 'sub' &&
+      x.args.some((a) => a.op === 'sum' || a.op === 'mean') &&
+      x.args.every((a) => includesRoles(a.roles, roles)) &&
+      !x.args.some((a) => logSumExpOperand(a))
+    )
       return makeNode('sub', [reduce(op, x.args[0]!, roles), reduce(op, x.args[1]!, roles)]);
     // sum(-x) = -sum(x): the negation runs on the reduced value
     if (x.op === 'neg') return neg(reduce(op, x.args[0]!, roles));

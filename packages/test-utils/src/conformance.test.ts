@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fixedCaseSuite } from './fixed-cases.js';
+import { numericEdgeCases } from './numeric-edge-cases.js';
+import { peerVectors } from './peer-vectors.js';
 import { checkCase, conformanceCases, conformanceSuite } from './conformance.js';
 import { referenceBackend } from './reference-backend.js';
 import type { BackendUnderTest } from './types.js';
@@ -59,3 +62,6 @@ describe('checkCase catches', () => {
     expect(await checkCase(throwing, find('op/sqrt'))).toEqual([expect.stringMatching(/no lowering for op sqrt/)]);
   });
 });
+
+fixedCaseSuite(referenceBackend, 'numeric edge cases', numericEdgeCases());
+fixedCaseSuite(referenceBackend, 'peer test vectors', peerVectors());

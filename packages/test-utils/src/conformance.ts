@@ -20,7 +20,7 @@ export const CONFORMANCE_SIZES: CaseSizes = { batch: 2, class: 3, spatial: [4, 4
 /** Steps run for a case with state: the state each step returns is fed to the next. */
 export const STATEFUL_STEPS = 3;
 /** Domains the suite differentiates against (labels, masks and one-hot targets are data, not variables). */
-export const DIFFERENTIABLE_DOMAINS: ReadonlySet<InputDomain> = new Set(['logits', 'probability', 'real', 'positive']);
+export const DIFFERENTIABLE_DOMAINS: ReadonlySet<InputDomain> = new Set(['logits', 'probability', 'real', 'positive', 'weight']);
 
 export interface ConformanceCase extends LossLike {
   readonly adjust?: OpCase['adjust'];

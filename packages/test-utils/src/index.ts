@@ -15,3 +15,6 @@ export { seededRandom } from '@losskit/core';
 export { FLOAT32_TOLERANCE, type Tolerance, compareArrays } from './tolerance.js';
 export type { BackendRun, BackendUnderTest, CaseSizes, InputData, InputDomain, InputSpec, LossLike } from './types.js';
 export { referenceBackend, roleSizes, stateValues } from './reference-backend.js';
+export { type FixedCase, checkFixedCase, fixedCaseSuite } from './fixed-cases.js';
+export { numericEdgeCases } from './numeric-edge-cases.js';
+export { peerVectors } from './peer-vectors.js';

@@ -19,6 +19,7 @@ const ELEMENT_DRAWS: Record<Exclude<InputDomain, 'onehot' | 'labels'>, (random: 
   mask: (r) => (r() < 0.5 ? 0 : 1),
   real: (r) => uniform(r, -2, 2),
   positive: (r) => uniform(r, 0.5, 2),
+  weight: (r) => uniform(r, 0, 2),
 };
 
 /**

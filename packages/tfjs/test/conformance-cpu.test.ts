@@ -1,4 +1,4 @@
-import { conformanceSuite } from '@losskit/test-utils';
+import { conformanceSuite, fixedCaseSuite, numericEdgeCases, peerVectors } from '@losskit/test-utils';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll } from 'vitest';
 import { tfjsBackend } from './tfjs-backend.js';
@@ -13,3 +13,10 @@ conformanceSuite(tfjsBackend('tfjs cpu, NHWC, symbolic gradient (valueAndGrad, f
 conformanceSuite(
   tfjsBackend('tfjs cpu, NHWC, symbolic gradient (valueAndGrad, one kernel per op)', { layout: 'NHWC', gradient: 'symbolic', path: 'valueAndGrad', fuse: false }),
 );
+
+const cpuFused = tfjsBackend('tfjs cpu, NHWC, fused kernels', { layout: 'NHWC', gradient: 'symbolic', path: 'valueAndGrad' });
+const cpuPerOp = tfjsBackend('tfjs cpu, NHWC, one kernel per op', { layout: 'NHWC', gradient: 'symbolic', path: 'valueAndGrad', fuse: false });
+fixedCaseSuite(cpuFused, 'numeric edge cases', numericEdgeCases());
+fixedCaseSuite(cpuPerOp, 'numeric edge cases', numericEdgeCases());
+fixedCaseSuite(cpuFused, 'peer test vectors', peerVectors());
+fixedCaseSuite(cpuPerOp, 'peer test vectors', peerVectors());

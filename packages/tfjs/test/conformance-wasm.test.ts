@@ -1,4 +1,4 @@
-import { conformanceSuite } from '@losskit/test-utils';
+import { conformanceSuite, fixedCaseSuite, numericEdgeCases, peerVectors } from '@losskit/test-utils';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, expect, it } from 'vitest';
@@ -18,3 +18,7 @@ it('runs on the wasm backend with SIMD and without threads', () => {
 
 conformanceSuite(tfjsBackend('tfjs wasm, NHWC, symbolic gradient (valueAndGrad, fused kernels)', { layout: 'NHWC', gradient: 'symbolic', path: 'valueAndGrad' }));
 conformanceSuite(tfjsBackend('tfjs wasm, NCHW, symbolic gradient (valueAndGrad, fused kernels)', { layout: 'NCHW', gradient: 'symbolic', path: 'valueAndGrad' }));
+
+const wasmFused = tfjsBackend('tfjs wasm, NHWC, fused kernels', { layout: 'NHWC', gradient: 'symbolic', path: 'valueAndGrad' });
+fixedCaseSuite(wasmFused, 'numeric edge cases', numericEdgeCases());
+fixedCaseSuite(wasmFused, 'peer test vectors', peerVectors());

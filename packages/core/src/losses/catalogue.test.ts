@@ -170,7 +170,8 @@ describe('catalogueCases', () => {
       const data = { ...base, pred: fromLogits ? extreme : Float64Array.from(extreme, (x) => (x > 0 ? 1 : 0)) };
       const binaryTarget = loss.inputs.target?.domain === 'binary';
       const inputs = binaryTarget ? binaryInputsOf(data) : inputsOf(data);
-      const env = { inputs };
+      const sampleWeight = { shape: [N], data: Float64Array.from({ length: N }, (_, b) => b + 0.5) };
+      const env = { inputs: loss.inputs.sampleWeight ? { ...inputs, sampleWeight } : inputs };
       const value = evaluateScalar(loss.expr, env);
       expect(Number.isFinite(value), name).toBe(true);
       const g = evaluate(gradient(loss.expr, pred), env).value.data;

@@ -2,6 +2,7 @@ import { weightedSum } from './compose.js';
 import { binaryCrossEntropy, categoricalCrossEntropy, sparseCategoricalCrossEntropy } from './cross-entropy.js';
 import { focal } from './focal.js';
 import type { Loss } from './loss.js';
+import { mcc } from './mcc.js';
 import { dice, focalTversky, generalizedDice, jaccard, logCoshDice, tversky } from './overlap.js';
 import { huber, l1, l2, logCosh } from './regression.js';
 import { cosineSchedule } from './schedules.js';
@@ -31,6 +32,7 @@ export const catalogue = {
   focalTversky,
   generalizedDice,
   logCoshDice,
+  mcc,
 } as const;
 
 /**
@@ -83,6 +85,11 @@ export function catalogueCases(numClasses = 3): { name: string; loss: Loss }[] {
     ['focalTversky', {}],
     ['generalizedDice', {}],
     ['logCoshDice', { perImage: true }],
+    ['dice', { logLoss: true, classes: [...new Set([0, C - 1])], numClasses: C }],
+    ['jaccard', { reduction: 'sum_over_batch_size', perImage: true, sampleWeights: true }],
+    ['categoricalCrossEntropy', { sampleWeights: true, reduction: 'sum_over_batch_size' }],
+    ['mcc', { mode: 'multilabel' }],
+    ['mcc', { mode: 'multiclass', sparse: true, numClasses: C, ignoreIndex: 0, perImage: true }],
   ];
   const built = cases.map(([entry, options]) => ({
     name: `${entry}${Object.keys(options).length > 0 ? JSON.stringify(options) : ''}`,

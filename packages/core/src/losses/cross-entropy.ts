@@ -1,10 +1,11 @@
 import { add, clamp, div, log, logSoftmax, mul, neg, size, softplus, sub, sum } from '../builders.js';
 import type { Node } from '../ir/node.js';
 import { classWeightVector, mulOptional } from './class-weights.js';
-import { type Loss, makeLoss } from './loss.js';
+import { float32Floor, probabilityBounds } from './float32.js';
+import type { Loss } from './loss.js';
 import { type OptionSchema, ensure, validateOptions } from './options.js';
 import { TARGET_OPTION_RULES, classTarget, prediction } from './prediction.js';
-import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
+import { COMMON_OPTION_RULES, type CommonOptions, type Reduction, reducedLoss } from './reduction.js';
 
 /**
  * Options of the categorical cross-entropies.
@@ -16,14 +17,17 @@ import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
  * const ce = categoricalCrossEntropy(options);
  * ```
  */
-export interface CrossEntropyOptions {
+export interface CrossEntropyOptions extends CommonOptions {
   /** pred holds logits (default) or probabilities. */
   readonly fromLogits?: boolean;
   /** Target smoothing: t' = t (1 - s) + s / K, K = number of classes (2 for binary). Default 0. */
   readonly labelSmoothing?: number;
   /** Per-class weights, one per class. */
   readonly classWeights?: readonly number[];
-  /** Probability clamp [eps, 1 - eps] when fromLogits is false (default 1e-7, as Keras). */
+  /**
+   * Probability clamp [eps, 1 - eps] when fromLogits is false (default 1e-7, as Keras). Both bounds
+   * are rounded to float32 (as Keras's float32 clip does), so every backend clamps at the same values.
+   */
   readonly eps?: number;
   /** Sparse integer labels 'labels' [batch, spatial] instead of a dense 'target'. */
   readonly sparse?: boolean;
@@ -32,7 +36,7 @@ export interface CrossEntropyOptions {
   readonly ignoreIndex?: number;
   /** A dense 0/1 'mask' input [batch, spatial] selecting the pixels that count. */
   readonly mask?: boolean;
-  /** 'mean' (weighted mean over counted elements), 'sum', or 'none' (per element / per pixel). */
+  /** 'mean' (weighted mean over counted elements), 'sum', 'sum_over_batch_size', or 'none' (per element / per pixel). */
   readonly reduction?: Reduction;
 }
 
@@ -60,11 +64,12 @@ const SCHEMA: OptionSchema = {
   numClasses: TARGET_OPTION_RULES.numClasses,
   ignoreIndex: TARGET_OPTION_RULES.ignoreIndex,
   mask: TARGET_OPTION_RULES.mask,
-  reduction: REDUCTION_RULE,
+  ...COMMON_OPTION_RULES,
 };
 
 /**
- * -[t log p + (1-t) log(1-p)] per element; from logits z: softplus(z) - t z (never log 0).
+ * -[t log p + (1-t) log(1-p)] per element; from logits z: softplus(z) - t z (never log 0). p is
+ * clamped to `probabilityBounds(eps)`: float32 values, so float32 backends agree with the reference.
  *
  * @example
  * ```ts
@@ -74,7 +79,8 @@ const SCHEMA: OptionSchema = {
  */
 export function binaryCrossEntropyOf(pred: Node, t: Node, fromLogits: boolean, eps: number): Node {
   if (fromLogits) return sub(softplus(pred), mul(t, pred));
-  const p = clamp(pred, eps, 1 - eps);
+  const [lo, hi] = probabilityBounds(eps);
+  const p = clamp(pred, lo, hi);
   return neg(add(mul(t, log(p)), mul(sub(1, t), log(sub(1, p)))));
 }
 
@@ -100,10 +106,7 @@ export function binaryCrossEntropy(options?: BinaryCrossEntropyOptions): Loss {
   const t = smoothing > 0 ? add(mul(target.target, 1 - smoothing), smoothing / 2) : target.target;
   const values = binaryCrossEntropyOf(pred, t, fromLogits, o.eps ?? 1e-7);
   const weights = mulOptional(target.valid, classWeightVector('binaryCrossEntropy', { ...o, numClasses: pick(o).numClasses }));
-  return makeLoss('binaryCrossEntropy', reduceWeighted(values, weights, o.reduction ?? 'mean'), {
-    pred: spec,
-    ...target.inputs,
-  });
+  return reducedLoss('binaryCrossEntropy', o, values, weights, { pred: spec, ...target.inputs });
 }
 
 /**
@@ -116,7 +119,7 @@ export function binaryCrossEntropy(options?: BinaryCrossEntropyOptions): Loss {
  * ```
  */
 export function logProbabilities(pred: Node, fromLogits: boolean, eps: number): Node {
-  return fromLogits ? logSoftmax(pred) : log(clamp(pred, eps, 1));
+  return fromLogits ? logSoftmax(pred) : log(clamp(pred, float32Floor(eps), 1));
 }
 
 /**
@@ -159,7 +162,7 @@ function categorical(name: string, options: CrossEntropyOptions | undefined, spa
   const classWeights = classWeightVector(name, o);
   const pixelWeights = classWeights ? sum(mul(target.target, classWeights), ['class']) : null;
   const weights = mulOptional(target.valid, pixelWeights);
-  return makeLoss(name, reduceWeighted(perPixel, weights, o.reduction ?? 'mean'), { pred: spec, ...target.inputs });
+  return reducedLoss(name, o, perPixel, weights, { pred: spec, ...target.inputs });
 }
 
 /** The target-related options, without undefined keys. */

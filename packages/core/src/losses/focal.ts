@@ -2,11 +2,12 @@ import { add, clamp, log, logSoftmax, mul, neg, sigmoid, softmax, sub, sum } fro
 import type { Node } from '../ir/node.js';
 import { classWeightVector } from './class-weights.js';
 import { type CrossEntropyOptions, binaryCrossEntropyOf, pick } from './cross-entropy.js';
-import { type Loss, makeLoss } from './loss.js';
+import { float32Floor } from './float32.js';
+import type { Loss } from './loss.js';
 import { modulating } from './modulating.js';
 import { ensure, validateOptions } from './options.js';
 import { type Mode, TARGET_OPTION_RULES, classTarget, prediction } from './prediction.js';
-import { REDUCTION_RULE, reduceWeighted } from './reduction.js';
+import { COMMON_OPTION_RULES, reducedLoss } from './reduction.js';
 
 /**
  * Options of `focal`.
@@ -21,7 +22,7 @@ import { REDUCTION_RULE, reduceWeighted } from './reduction.js';
 export interface FocalOptions
   extends Pick<
     CrossEntropyOptions,
-    'fromLogits' | 'classWeights' | 'eps' | 'sparse' | 'numClasses' | 'ignoreIndex' | 'mask' | 'reduction'
+    'fromLogits' | 'classWeights' | 'eps' | 'sparse' | 'numClasses' | 'ignoreIndex' | 'mask' | 'reduction' | 'sampleWeights' | 'name'
   > {
   /** 'multiclass' (softmax, default), 'binary' or 'multilabel' (sigmoid per channel). */
   readonly mode?: Mode;
@@ -49,7 +50,7 @@ export function focal(options?: FocalOptions): Loss {
     alpha: { kind: 'number', min: 0, max: 1 },
     classWeights: { kind: 'weights' },
     eps: { kind: 'number', above: 0, max: 0.5 },
-    reduction: REDUCTION_RULE,
+    ...COMMON_OPTION_RULES,
   });
   const mode = o.mode ?? 'multiclass';
   const fromLogits = o.fromLogits ?? true;
@@ -63,7 +64,7 @@ export function focal(options?: FocalOptions): Loss {
   const classWeights = classWeightVector('focal', { ...o, numClasses });
   let values: Node;
   if (mode === 'multiclass') {
-    const p = fromLogits ? softmax(pred) : clamp(pred, eps, 1);
+    const p = fromLogits ? softmax(pred) : clamp(pred, float32Floor(eps), 1);
     const logP = fromLogits ? logSoftmax(pred) : log(p);
     const factor = modulating(sub(1, p), gamma, eps);
     const perClass = neg(mul(t, factor ? mul(factor, logP) : logP));
@@ -79,8 +80,5 @@ export function focal(options?: FocalOptions): Loss {
     if (o.alpha !== undefined) values = mul(add(mul(o.alpha, t), mul(1 - o.alpha, sub(1, t))), values);
     if (classWeights) values = mul(values, classWeights);
   }
-  return makeLoss('focal', reduceWeighted(values, target.valid, o.reduction ?? 'mean'), {
-    pred: spec,
-    ...target.inputs,
-  });
+  return reducedLoss('focal', o, values, target.valid, { pred: spec, ...target.inputs });
 }

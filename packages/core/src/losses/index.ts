@@ -10,13 +10,16 @@ export {
   logProbabilities,
   sparseCategoricalCrossEntropy,
 } from './cross-entropy.js';
+export { FLOAT32_BELOW_ONE, FLOAT32_MIN_NORMAL, float32Floor, probabilityBounds } from './float32.js';
 export { type FocalOptions, focal } from './focal.js';
-export { type InputDomain, type InputSpec, type Loss, makeLoss, mergeInputs } from './loss.js';
+export { type MccOptions, mcc } from './mcc.js';
+export { type InputDomain, type InputSpec, type Loss, type LossConfig, makeLoss, mergeInputs } from './loss.js';
 export { OptionError, type OptionRule, type OptionSchema, validateOptions } from './options.js';
 export {
   type FocalTverskyOptions,
   type OverlapOptions,
   type TverskyOptions,
+  GENERALIZED_DICE_MIN_EPS,
   dice,
   focalTversky,
   generalizedDice,
@@ -33,7 +36,15 @@ export {
   classTarget,
   prediction,
 } from './prediction.js';
-export { type Reduction, reduceWeighted } from './reduction.js';
+export {
+  COMMON_OPTION_RULES,
+  type CommonOptions,
+  type Reduction,
+  SAMPLE_WEIGHT_SPEC,
+  reduceWeighted,
+  reducedLoss,
+} from './reduction.js';
 export { type HuberOptions, type RegressionOptions, huber, l1, l2, logCosh, logCoshOf } from './regression.js';
 export { type RampOptions, type StepOptions, cosineSchedule, linearSchedule, sinHalfPeriod, stepSchedule } from './schedules.js';
 export { validateInputs } from './validate-inputs.js';
+export { losses } from './registry.js';

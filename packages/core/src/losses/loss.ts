@@ -7,7 +7,8 @@ import { formatRoles, type Roles, sameRoles } from '../ir/roles.js';
  * What values an input may hold. Tests, benchmarks and `validateInputs` generate or check data
  * from it: 'logits' any finite real; 'probability' in [0, 1]; 'onehot' 0/1 with exactly one 1
  * along the class axis; 'binary' 0/1; 'labels' integer class indices in [0, numClasses) (or the
- * ignore index); 'mask' 0/1; 'real' any finite real; 'positive' finite and > 0.
+ * ignore index); 'mask' 0/1; 'real' any finite real; 'positive' finite and > 0; 'weight' finite
+ * and >= 0 (per-sample weights).
  *
  * @example
  * ```ts
@@ -15,7 +16,7 @@ import { formatRoles, type Roles, sameRoles } from '../ir/roles.js';
  * const domain: InputDomain = 'onehot';
  * ```
  */
-export type InputDomain = 'logits' | 'probability' | 'onehot' | 'binary' | 'labels' | 'mask' | 'real' | 'positive';
+export type InputDomain = 'logits' | 'probability' | 'onehot' | 'binary' | 'labels' | 'mask' | 'real' | 'positive' | 'weight';
 
 /**
  * What one input of a loss is: its roles and the values it may hold.
@@ -36,6 +37,21 @@ export interface InputSpec {
 }
 
 /**
+ * How a loss was built: a registry name and its options, plain JSON data (Keras's get_config).
+ *
+ * @example
+ * ```ts
+ * import { type LossConfig, losses } from '@losskit/core';
+ * const config: LossConfig = { className: 'dice', config: { smooth: 1 } };
+ * const loss = losses.fromConfig(config);
+ * ```
+ */
+export interface LossConfig {
+  readonly className: string;
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/**
  * A loss: one expression plus enough metadata to feed it valid data generically.
  *
  * @example
@@ -53,6 +69,8 @@ export interface Loss {
   readonly inputs: Readonly<Record<string, InputSpec>>;
   /** Every param leaf of `expr` with its default. */
   readonly params: Readonly<Record<string, number>>;
+  /** How to build it again (`losses.fromConfig`); absent for losses assembled by hand. */
+  readonly config?: LossConfig;
 }
 
 /**
@@ -68,7 +86,7 @@ export interface Loss {
  * });
  * ```
  */
-export function makeLoss(name: string, expr: Node, inputs: Readonly<Record<string, InputSpec>>): Loss {
+export function makeLoss(name: string, expr: Node, inputs: Readonly<Record<string, InputSpec>>, config?: LossConfig): Loss {
   const found = leaves([expr], 'input');
   for (const [inputName, leaf] of found) {
     const spec = lookupName(inputs, inputName);
@@ -86,7 +104,8 @@ export function makeLoss(name: string, expr: Node, inputs: Readonly<Record<strin
     if (value === undefined) throw new Error(`loss '${name}': ${describe(leaf)} needs a default`);
     params[paramName] = value;
   }
-  return Object.freeze({ name, expr, inputs: Object.freeze(listed), params: Object.freeze(params) });
+  const loss = { name, expr, inputs: Object.freeze(listed), params: Object.freeze(params) };
+  return Object.freeze(config ? { ...loss, config: Object.freeze(config) } : loss);
 }
 
 /**

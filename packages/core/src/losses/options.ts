@@ -12,6 +12,8 @@ import { lookupName } from '../names.js';
 export type OptionRule =
   | { readonly kind: 'number'; readonly min?: number; readonly max?: number; readonly above?: number; readonly integer?: boolean }
   | { readonly kind: 'boolean' }
+  | { readonly kind: 'string' }
+  | { readonly kind: 'indices' }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'weights' };
 
@@ -48,6 +50,10 @@ function describeRule(rule: OptionRule): string {
   switch (rule.kind) {
     case 'boolean':
       return 'true or false';
+    case 'string':
+      return 'a non-empty string';
+    case 'indices':
+      return 'an array of distinct integers >= 0';
     case 'enum':
       return rule.values.map((v) => `'${v}'`).join(' | ');
     case 'weights':
@@ -66,6 +72,10 @@ function accepts(rule: OptionRule, value: unknown): boolean {
   switch (rule.kind) {
     case 'boolean':
       return typeof value === 'boolean';
+    case 'string':
+      return typeof value === 'string' && value.length > 0;
+    case 'indices':
+      return Array.isArray(value) && value.every((k) => Number.isInteger(k) && k >= 0) && new Set(value).size === value.length;
     case 'enum':
       return typeof value === 'string' && rule.values.includes(value);
     case 'weights':

@@ -1,14 +1,14 @@
-import { add, div, gt, max, mul, square, stopGradient, sub, sum } from '../builders.js';
+import { add, constant, div, gt, log, max, mul, neg, square, stopGradient, sub, sum, where } from '../builders.js';
 import type { Node } from '../ir/node.js';
 import type { Role } from '../ir/roles.js';
 import { classWeightVector } from './class-weights.js';
 import { pick } from './cross-entropy.js';
-import { type Loss, makeLoss } from './loss.js';
+import type { Loss } from './loss.js';
 import { modulating } from './modulating.js';
 import { type OptionSchema, ensure, validateOptions } from './options.js';
 import { type Mode, TARGET_OPTION_RULES, classTarget, prediction } from './prediction.js';
 import { logCoshOf } from './regression.js';
-import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
+import { COMMON_OPTION_RULES, type CommonOptions, type Reduction, reducedLoss } from './reduction.js';
 
 /**
  * Options of the overlap losses (Dice, Jaccard, generalized Dice, log-cosh Dice).
@@ -20,7 +20,7 @@ import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
  * const loss = dice(options);
  * ```
  */
-export interface OverlapOptions {
+export interface OverlapOptions extends CommonOptions {
   /** 'multiclass' (softmax, default), 'binary' (one sigmoid channel) or 'multilabel' (sigmoid per class). */
   readonly mode?: Mode;
   /** pred holds logits (default) or probabilities. */
@@ -43,6 +43,10 @@ export interface OverlapOptions {
   readonly perImage?: boolean;
   /** 'mean' (weighted over classes, and images when perImage), 'sum', or 'none': per class ([batch, class] when perImage). */
   readonly reduction?: Reduction;
+  /** Only these class indices count (weight 0 on the others, as smp's `classes`). Needs numClasses. */
+  readonly classes?: readonly number[];
+  /** Dice, Jaccard, Tversky: the loss is -log(max(score, eps)) instead of 1 - score (smp's `log_loss`). */
+  readonly logLoss?: boolean;
 }
 
 /**
@@ -84,7 +88,9 @@ const SCHEMA: OptionSchema = {
   classWeights: { kind: 'weights' },
   includeBackground: { kind: 'boolean' },
   perImage: { kind: 'boolean' },
-  reduction: REDUCTION_RULE,
+  classes: { kind: 'indices' },
+  logLoss: { kind: 'boolean' },
+  ...COMMON_OPTION_RULES,
 };
 
 /** Soft confusion counts per class (and per image when perImage): I = sum p t, P = sum p, T = sum t. */
@@ -95,7 +101,8 @@ interface Counts {
   readonly smooth: number;
   readonly eps: number;
   readonly classWeights: Node | null;
-  readonly reduction: Reduction;
+  /** The validated options (reduction, sample weights, name, config). */
+  readonly options: OverlapOptions;
   readonly inputs: Loss['inputs'];
 }
 
@@ -114,18 +121,33 @@ function counts(name: string, o: OverlapOptions): Counts {
     actual: sum(t, over),
     smooth: o.smooth ?? 1e-5,
     eps: o.eps ?? 1e-7,
-    classWeights: classWeightVector(name, { ...o, numClasses }),
-    reduction: o.reduction ?? 'mean',
+    classWeights: selectClasses(name, classWeightVector(name, { ...o, numClasses }), o.classes, numClasses),
+    options: o,
     inputs: { pred: spec, ...target.inputs },
   };
 }
+
+/** The class weights times a 0/1 selection of `classes` (null = every class). */
+function selectClasses(name: string, weights: Node | null, classes: readonly number[] | undefined, numClasses: number | undefined): Node | null {
+  if (!classes) return weights;
+  ensure(numClasses !== undefined, `${name}: classes needs numClasses (or classWeights) to know the class count`);
+  const n = numClasses!;
+  const outside = classes.find((k) => k >= n);
+  ensure(outside === undefined, `${name}: classes lists ${outside}, but the class indices are 0..${n - 1}`);
+  ensure(classes.length > 0, `${name}: classes is empty, so the loss would be empty`);
+  const selection = constant(Array.from({ length: n }, (_, k) => (classes.includes(k) ? 1 : 0)));
+  return weights ? mul(weights, selection) : selection;
+}
+
+/** 1 - score, or -log(max(score, eps)) with logLoss. */
+const lossOfScore = (c: Counts, score: Node): Node => (c.options.logLoss ? neg(log(max(score, c.eps))) : sub(1, score));
 
 /** (num + smooth) / max(den + smooth, eps) */
 const ratio = (c: Counts, num: Node, den: Node): Node => div(add(num, c.smooth), max(add(den, c.smooth), c.eps));
 
 /** Averages (or sums) a per-class loss with the class weights. */
 function overClasses(name: string, c: Counts, perClass: Node): Loss {
-  return makeLoss(name, reduceWeighted(perClass, c.classWeights, c.reduction), c.inputs);
+  return reducedLoss(name, c.options, perClass, c.classWeights, c.inputs);
 }
 
 /**
@@ -139,7 +161,7 @@ function overClasses(name: string, c: Counts, perClass: Node): Loss {
  */
 export function dice(options?: OverlapOptions): Loss {
   const c = counts('dice', validateOptions('dice', options, SCHEMA));
-  return overClasses('dice', c, sub(1, ratio(c, mul(2, c.intersection), add(c.predicted, c.actual))));
+  return overClasses('dice', c, lossOfScore(c, ratio(c, mul(2, c.intersection), add(c.predicted, c.actual))));
 }
 
 /**
@@ -153,7 +175,7 @@ export function dice(options?: OverlapOptions): Loss {
  */
 export function jaccard(options?: OverlapOptions): Loss {
   const c = counts('jaccard', validateOptions('jaccard', options, SCHEMA));
-  return overClasses('jaccard', c, sub(1, ratio(c, c.intersection, sub(add(c.predicted, c.actual), c.intersection))));
+  return overClasses('jaccard', c, lossOfScore(c, ratio(c, c.intersection, sub(add(c.predicted, c.actual), c.intersection))));
 }
 
 const TVERSKY_SCHEMA: OptionSchema = {
@@ -182,7 +204,7 @@ export function tversky(options?: TverskyOptions): Loss {
   const o = validateOptions('tversky', options, TVERSKY_SCHEMA);
   ensure((o.alpha ?? 0.5) + (o.beta ?? 0.5) > 0, 'tversky: alpha + beta must be > 0');
   const c = counts('tversky', o);
-  return overClasses('tversky', c, sub(1, tverskyIndex(c, o.alpha ?? 0.5, o.beta ?? 0.5)));
+  return overClasses('tversky', c, lossOfScore(c, tverskyIndex(c, o.alpha ?? 0.5, o.beta ?? 0.5)));
 }
 
 /**
@@ -217,10 +239,19 @@ export function logCoshDice(options?: OverlapOptions): Loss {
 }
 
 /**
+ * The smallest eps of generalizedDice: eps^2 = 2^-126 is the smallest normal float32, so the
+ * weight 1 / max(T, eps)^2 stays finite on float32 backends (a smaller eps^2 is subnormal and
+ * flushes to 0 on some, and 1/0 = inf).
+ */
+export const GENERALIZED_DICE_MIN_EPS = 2 ** -63;
+
+/**
  * Generalized Dice (Sudre et al. 2017): 1 - (2 sum_c w_c I_c + s) / (sum_c w_c (P_c + T_c) + s),
  * w_c = 1 / T_c^2 for classes present in the target and 0 for absent ones (their weight would be
  * infinite), times any class weights. The weights are constants of the target: no gradient.
- * reduction 'none' gives one value per image when perImage, else the scalar.
+ * An absent class's weight is selected away (where), never multiplied by 0, so no 0 * inf arises
+ * whatever eps is; eps must be at least GENERALIZED_DICE_MIN_EPS. reduction 'none' gives one
+ * value per image when perImage, else the scalar.
  *
  * @example
  * ```ts
@@ -229,12 +260,12 @@ export function logCoshDice(options?: OverlapOptions): Loss {
  * ```
  */
 export function generalizedDice(options?: OverlapOptions): Loss {
-  const c = counts('generalizedDice', validateOptions('generalizedDice', options, SCHEMA));
-  const present = gt(c.actual, 0);
-  const inverseSquare = mul(present, div(1, square(max(c.actual, c.eps))));
+  const schema = { ...SCHEMA, eps: { kind: 'number', min: GENERALIZED_DICE_MIN_EPS } } as const;
+  const c = counts('generalizedDice', validateOptions('generalizedDice', options, schema));
+  const inverseSquare = where(gt(c.actual, 0), div(1, square(max(c.actual, c.eps))), 0);
   const w = stopGradient(c.classWeights ? mul(inverseSquare, c.classWeights) : inverseSquare);
   const numerator = mul(2, sum(mul(w, c.intersection), ['class']));
   const denominator = sum(mul(w, add(c.predicted, c.actual)), ['class']);
   const perImage = sub(1, ratio(c, numerator, denominator));
-  return makeLoss('generalizedDice', reduceWeighted(perImage, null, c.reduction), c.inputs);
+  return reducedLoss('generalizedDice', c.options, perImage, null, c.inputs);
 }

@@ -1,8 +1,8 @@
 import { abs, add, input, le, mul, softplus, square, sub, where } from '../builders.js';
 import type { Node } from '../ir/node.js';
-import { type Loss, makeLoss } from './loss.js';
+import type { Loss } from './loss.js';
 import { type OptionSchema, validateOptions } from './options.js';
-import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
+import { COMMON_OPTION_RULES, type CommonOptions, type Reduction, reducedLoss } from './reduction.js';
 
 /**
  * Options of the regression losses.
@@ -14,8 +14,8 @@ import { REDUCTION_RULE, type Reduction, reduceWeighted } from './reduction.js';
  * const loss = l2(options);
  * ```
  */
-export interface RegressionOptions {
-  /** 'mean' over every element (default), 'sum', or 'none': per element. */
+export interface RegressionOptions extends CommonOptions {
+  /** 'mean' over every element (default), 'sum', 'sum_over_batch_size', or 'none': per element. */
   readonly reduction?: Reduction;
 }
 /**
@@ -33,14 +33,14 @@ export interface HuberOptions extends RegressionOptions {
   readonly delta?: number;
 }
 
-const SCHEMA: OptionSchema = { reduction: REDUCTION_RULE };
+const SCHEMA: OptionSchema = { ...COMMON_OPTION_RULES };
 
 /** A pointwise loss of d = pred - target, both real tensors over every role. */
 function pointwise(name: string, options: RegressionOptions | undefined, perElement: (d: Node) => Node): Loss {
   const pred = input('pred');
   const target = input('target');
   const values = perElement(sub(pred, target));
-  return makeLoss(name, reduceWeighted(values, null, options?.reduction ?? 'mean'), {
+  return reducedLoss(name, options ?? {}, values, null, {
     pred: { roles: pred.roles, domain: 'real' },
     target: { roles: target.roles, domain: 'real' },
   });

@@ -11,6 +11,7 @@ const ELEMENT_RULES: Record<Exclude<InputDomain, 'onehot'>, { what: string; ok: 
   binary: { what: '0 or 1', ok: (x) => x === 0 || x === 1 },
   mask: { what: '0 or 1', ok: (x) => x === 0 || x === 1 },
   positive: { what: 'a finite number > 0', ok: (x) => Number.isFinite(x) && x > 0 },
+  weight: { what: 'a finite weight >= 0', ok: (x) => Number.isFinite(x) && x >= 0 },
   labels: { what: 'an integer class index', ok: Number.isInteger },
 };
 
