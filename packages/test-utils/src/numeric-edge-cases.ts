@@ -16,7 +16,7 @@ const labelOf = (b: number, p: number, c: number) => (b + p) % c;
  * about (C - 1) e^-gap, tiny and positive. Summing t z and log-sum-exp over all pixels before
  * subtracting loses it in the ulp of the large sums (and can make it negative).
  */
-function confidentLogits(gap: number, offset: number): Record<string, InputData> {
+function confidentLogits(gap: number, offset: number): { pred: InputData; target: InputData; labels: InputData } {
   const [n, c, h, w] = [2, 3, 8, 8];
   const pred = tensor(n, c, h, w, (b, k, p) => offset + ((p * 7 + k * 3) % 11) / 4 + (k === labelOf(b, p, c) ? gap : -((p + k) % 5)));
   const target = tensor(n, c, h, w, (b, k, p) => (k === labelOf(b, p, c) ? 1 : 0));
