@@ -1,6 +1,7 @@
 import { type Node, type StateSlot, gradient, input, leaves, lowerState, mul, sum } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { FiniteChecks } from './finite-check.js';
+import { toFloat32 } from './float32.js';
 import { type InputValue, InputError, prepareInputs } from './inputs.js';
 import { type AxisMap, type Layout, shapeFor } from './layout.js';
 import { LOWERINGS } from './lowerings.js';
@@ -368,7 +369,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
    * And every result is float32: a comparison lowers to bool (the gradient of gt(x, y) * x is the
    * mask gt(x, y)), which tfjs-webgpu cannot even transpose.
    */
-  const yours = (t: tf.Tensor): tf.Tensor => (t.dtype === 'float32' ? tf.clone(t) : tf.cast(t, 'float32'));
+  const yours = (t: tf.Tensor): tf.Tensor => (t.dtype === 'float32' ? tf.clone(t) : toFloat32(t));
 
   const checkWrt = (wrt: readonly string[]) => {
     for (const name of wrt)

@@ -1,6 +1,7 @@
 import { type Node, type Role, type RoleSizes, ShapeError, formatRoles } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { FiniteCheck } from './finite-check.js';
+import { toFloat32 } from './float32.js';
 import { type AxisMap, type Layout, axisRole, roleAxes } from './layout.js';
 
 /**
@@ -148,7 +149,7 @@ export function prepareInputs(
   }
 
   for (const [name, t] of tensors) {
-    const f = t.dtype === 'float32' ? t : tf.cast(t, 'float32');
+    const f = toFloat32(t);
     options.finite?.check(f, label(name));
     tensors.set(name, f);
   }
