@@ -100,18 +100,24 @@ export class Program {
 
   private readonly table: Partial<Record<string, Lowering>>;
   private fuse: boolean;
-  private readonly fused = new Map<Layout, FusedProgram>();
+  private readonly fused = new Map<string, FusedProgram>();
   /** Targets this program cannot use, and why (found on a first run). */
   private readonly blocked = new Map<FusionTargetName, string>();
   /** How the last run went (see `FusionExplanation`). */
   lastRun: FusionExplanation | undefined;
 
-  /** The fused form for a layout, built on first use (NHWC's last axis is class: its reductions are staged). */
-  private fusedProgram(layout: Layout): FusedProgram {
-    let f = this.fused.get(layout);
+  /**
+   * The fused form for a layout and target, built on first use. Class reductions are staged (run
+   * inside a per-pixel class loop) where the target can: JavaScript loops need class to be the
+   * innermost axis (NHWC); a GPU thread loops over class at any stride.
+   */
+  private fusedProgram(layout: Layout, target: FusionTargetName): FusedProgram {
+    const staged = target !== 'js' || layout === 'NHWC';
+    const key = `${layout}:${staged}`;
+    let f = this.fused.get(key);
     if (!f) {
-      f = new FusedProgram(this.roots, (op) => this.table[op] === LOWERINGS[op], layout === 'NHWC');
-      this.fused.set(layout, f);
+      f = new FusedProgram(this.roots, (op) => this.table[op] === LOWERINGS[op], staged);
+      this.fused.set(key, f);
     }
     return f;
   }
@@ -151,7 +157,7 @@ export class Program {
     const choice = this.fuse ? activeTarget() : { reason: 'fusion is off (fuse: false)' };
     let reason = 'reason' in choice ? choice.reason : '';
     if ('target' in choice) {
-      const fused = this.fusedProgram(binding.axes.layout);
+      const fused = this.fusedProgram(binding.axes.layout, choice.target);
       const gap = choice.target === 'js' ? undefined : fused.gpuGap;
       if (gap) this.blocked.set(choice.target, gap);
       reason = this.blocked.get(choice.target) ?? '';

@@ -35,27 +35,29 @@ export async function countLaunches<T>(f: () => T): Promise<{ result: T; launche
 
 export interface Comparison {
   name: string;
+  /** What `explain()` said of the fused call. */
   path: string;
   reason: string;
-  /** max |fused - per-op| / max |per-op| over the value, then over the gradient. */
-  value: number;
-  grad: number;
+  /** max |x - reference| / max |reference| of the value and of the gradient, for the fused and the per-op call on this backend; the reference is the per-op call on the cpu backend. */
+  fused: { value: number; grad: number };
+  perOp: { value: number; grad: number };
+  /** Shader programs one call launched. */
   fusedLaunches: number;
   perOpLaunches: number;
-  /** The two values, for the record. */
-  values: [number, number];
+  /** Tensors left behind by 3 fused calls whose results were disposed. */
+  leaked: number;
   error?: string;
 }
 
-const relative = async (a: tf.Tensor, b: tf.Tensor) => {
-  const [x, y] = [await a.data(), await b.data()];
+const relative = (x: ArrayLike<number>, y: ArrayLike<number>) => {
+  if (x.length !== y.length) return Number.POSITIVE_INFINITY;
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < y.length; i++) {
     diff = Math.max(diff, Number.isNaN(x[i]!) !== Number.isNaN(y[i]!) ? Number.POSITIVE_INFINITY : Math.abs(x[i]! - y[i]!) || 0);
     scale = Math.max(scale, Math.abs(y[i]!));
   }
-  return x.length !== y.length ? Number.POSITIVE_INFINITY : diff / Math.max(scale, 1e-30);
+  return diff / Math.max(scale, 1e-30);
 };
 
 export interface CompareSpec {
@@ -63,6 +65,27 @@ export interface CompareSpec {
   shape: number[];
   layout?: 'NHWC' | 'NCHW';
   targetDtype?: 'float32' | 'int32' | 'bool';
+}
+
+type Run = { value: Float32Array; grad: Float32Array; launches: number };
+/** One valueAndGrad call of a fresh compiled loss on the active backend; the arrays are its results. */
+async function run(loss: Loss, fuse: boolean, layout: 'NHWC' | 'NCHW', pred: tf.Tensor, target: tf.Tensor, repeat: number) {
+  const compiled = compile(loss, { layout, checkFinite: false, fuse });
+  try {
+    let last: Run | undefined;
+    let path = '';
+    let reason = '';
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < repeat; i++) {
+      const { result, launches } = await countLaunches(() => compiled.valueAndGrad({ pred, target }, { training: false }));
+      last = { value: (await result.value.data()) as Float32Array, grad: (await result.grads.pred!.data()) as Float32Array, launches };
+      ({ path, reason } = compiled.explain());
+      tf.dispose([result.value, result.grads.pred!]);
+    }
+    return { ...last!, path, reason, leaked: tf.memory().numTensors - before };
+  } finally {
+    compiled.dispose();
+  }
 }
 
 const api = {
@@ -76,60 +99,50 @@ const api = {
     }
   },
   async compare({ names, shape, layout = 'NHWC', targetDtype = 'float32' }: CompareSpec): Promise<Comparison[]> {
+    const backend = tf.getBackend();
     const classAxis = layout === 'NHWC' ? shape.length - 1 : 1;
-    const pred = tf.randomNormal(shape, 0, 1.5, 'float32', 1);
-    const target = tf.tidy(() => {
+    // the inputs as plain arrays made on cpu (a synchronous read on webgpu loses the device), so
+    // the cpu reference sees the same numbers
+    await tf.setBackend('cpu');
+    const predData = tf.tidy(() => tf.randomNormal(shape, 0, 1.5, 'float32', 1).dataSync());
+    const targetData = tf.tidy(() => {
       const hot = tf.oneHot(tf.argMax(tf.randomUniform(shape, 0, 1, 'float32', 2), classAxis), shape[classAxis]!);
       const placed = layout === 'NHWC' ? hot : tf.transpose(hot, [0, shape.length - 1, ...shape.slice(2).map((_, i) => i + 1)]);
-      return tf.cast(placed, targetDtype);
+      return placed.dataSync();
     });
+    // the cpu references first: one backend switch per comparison, not one per loss
+    const references = new Map<string, Run>();
+    for (const name of names)
+      references.set(name, await run(LOSSES[name]!(), false, layout, tf.tensor(predData, shape), tf.tensor(targetData, shape, 'float32'), 1));
+    await tf.setBackend(backend);
     const out: Comparison[] = [];
     for (const name of names) {
-      const fused = compile(LOSSES[name]!(), { layout, checkFinite: false });
-      const perOp = compile(LOSSES[name]!(), { layout, checkFinite: false, fuse: false });
       try {
-        // twice: the first call compiles the shaders
-        for (let i = 0; i < 2; i++) tf.dispose(Object.values(fused.valueAndGrad({ pred, target }, { training: false })).flatMap((v) => (v instanceof tf.Tensor ? [v] : Object.values(v))));
-        const f = await countLaunches(() => fused.valueAndGrad({ pred, target }, { training: false }));
-        const how = fused.explain();
-        const p = await countLaunches(() => perOp.valueAndGrad({ pred, target }, { training: false }));
+        const cpu = references.get(name)!;
+        const pred = tf.tensor(predData, shape);
+        const target = tf.tensor(targetData, shape, targetDtype);
+        // three calls: the first compiles the shaders; the last is counted
+        const fused = await run(LOSSES[name]!(), true, layout, pred, target, 3);
+        const perOp = await run(LOSSES[name]!(), false, layout, pred, target, 1);
+        tf.dispose([pred, target]);
         out.push({
           name,
-          path: how.path,
-          reason: how.reason,
-          value: await relative(f.result.value, p.result.value),
-          grad: await relative(f.result.grads.pred!, p.result.grads.pred!),
-          fusedLaunches: f.launches,
-          perOpLaunches: p.launches,
-          values: [(await f.result.value.data())[0]!, (await p.result.value.data())[0]!],
+          path: fused.path,
+          reason: fused.reason,
+          fused: { value: relative(fused.value, cpu.value), grad: relative(fused.grad, cpu.grad) },
+          perOp: { value: relative(perOp.value, cpu.value), grad: relative(perOp.grad, cpu.grad) },
+          fusedLaunches: fused.launches,
+          perOpLaunches: perOp.launches,
+          leaked: fused.leaked,
         });
-        tf.dispose([f.result.value, f.result.grads.pred!, p.result.value, p.result.grads.pred!]);
       } catch (error) {
-        out.push({ name, path: '?', reason: '', value: Number.NaN, grad: Number.NaN, fusedLaunches: 0, perOpLaunches: 0, values: [Number.NaN, Number.NaN], error: String((error as Error)?.stack ?? error) });
-      } finally {
-        fused.dispose();
-        perOp.dispose();
+        const nan = { value: Number.NaN, grad: Number.NaN };
+        out.push({ name, path: '?', reason: '', fused: nan, perOp: nan, fusedLaunches: 0, perOpLaunches: 0, leaked: 0, error: String((error as Error)?.stack ?? error) });
       }
     }
-    tf.dispose([pred, target]);
     return out;
   },
   numTensors: () => tf.memory().numTensors,
-  async probe() {
-    const out: Record<string, unknown> = {};
-    tf.env().set('WEBGPU_PRINT_SHADER', 'losskit');
-    for (const fuse of [false, true]) {
-      const x = tf.randomNormal([2, 8, 8, 3], 0, 1.5, 'float32', 1);
-      const t = tf.cast(tf.oneHot(tf.argMax(tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 2), 3), 3), 'float32');
-      const before = (await tf.sum(x).data())[0];
-      const loss = compile(LOSSES['exp 1']!(), { checkFinite: false, fuse });
-      const v = (await loss.value({ pred: x, target: t }).data())[0];
-      const after = (await tf.sum(x).data())[0];
-      const v2 = (await loss.value({ pred: x, target: t }).data())[0];
-      out[String(fuse)] = { before, v, after, v2, path: loss.explain().path };
-    }
-    return out;
-  },
 };
 export type FusionPageApi = typeof api;
 (globalThis as unknown as { losskitFusion: FusionPageApi }).losskitFusion = api;

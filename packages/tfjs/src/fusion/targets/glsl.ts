@@ -24,15 +24,17 @@ export interface GlslProgram {
 /** The most partial results of one reduction (its readers add them in one loop). */
 export const MAX_CHUNKS = 1024;
 
-const f = (v: number) => floatLiteral(v, 'INFINITY', 'NAN');
+const f = (v: number) => floatLiteral(v, 'LK_INF', 'NAN');
 
 /** Helpers the op table calls (see gpu-ops.ts), with the core's semantics in float32. */
 const PROLOGUE = `
+// +infinity (tfjs declares NAN for WebGL2 shaders, not INFINITY)
+#define LK_INF uintBitsToFloat(0x7F800000u)
 float lk_bool(bool b) { return b ? 1.0 : 0.0; }
 float lk_where(float c, float a, float b) { return c != 0.0 ? a : b; }
 float lk_log(float x) {
   if (x < 0.0) return NAN;
-  if (x == 0.0) return -INFINITY;
+  if (x == 0.0) return -LK_INF;
   return log(x);
 }
 float lk_sqrt(float x) { return x < 0.0 ? NAN : sqrt(x); }
@@ -40,7 +42,7 @@ float lk_sqrt(float x) { return x < 0.0 ? NAN : sqrt(x); }
 float lk_log1p(float x) {
   float u = 1.0 + x;
   if (u == 1.0) return x;
-  if (u == INFINITY) return u;
+  if (u == LK_INF) return u;
   return lk_log(u) * x / (u - 1.0);
 }
 // e^x - 1 = (u - 1) * x / log(u) with u = e^x rounded (Kahan)
@@ -59,7 +61,7 @@ float lk_sigmoid(float x) {
 // Math.pow: a negative base needs an integer exponent (its parity gives the sign)
 float lk_pow(float a, float b) {
   if (b == 0.0) return 1.0;
-  if (a == 0.0) return b > 0.0 ? 0.0 : INFINITY;
+  if (a == 0.0) return b > 0.0 ? 0.0 : LK_INF;
   if (a > 0.0) return pow(a, b);
   if (floor(b) != b) return NAN;
   float m = pow(-a, b);
@@ -87,7 +89,7 @@ export const GLSL: Dialect = {
     // an external tensor through tfjs's sampler of its own rank; 0 along its size-1 axes
     return `${sampler(port.variable)}(${port.shape.map((n, a) => (n > 1 ? coords[a] : '0')).join(', ')})`;
   },
-  init: (op) => (op === 'sum' ? '0.0' : '-INFINITY'),
+  init: (op) => (op === 'sum' ? '0.0' : '-LK_INF'),
   combine,
 };
 
