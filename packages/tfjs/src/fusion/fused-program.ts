@@ -4,7 +4,6 @@ import { type AxisMap, roleAxes, shapeFor } from '../layout.js';
 import { type Cluster, cluster } from './clusters.js';
 import { type Kernel, type LoopPattern, compileKernel, kernelSource } from './targets/js.js';
 import { type FusedNode, toFusedGraph } from './graph.js';
-import { inlineForGpu } from './gpu/inline.js';
 import { runGpu } from './gpu/run.js';
 import { runFused } from './kernel.js';
 import { GPU_TARGETS, type FusionTargetName } from './target.js';
@@ -76,19 +75,9 @@ export class FusedProgram {
     this.clusters = cluster(this.roots, classInnermost).map((c) => ({ cluster: c, kernels: new Map() }));
   }
 
-  /** The clusters as GPU targets run them (values recomputed by their readers, see `inlineForGpu`). */
-  private get gpuClusters(): readonly Cluster[] {
-    this.gpuPlan ??= inlineForGpu(
-      this.clusters.map((c) => c.cluster),
-      this.roots,
-    );
-    return this.gpuPlan;
-  }
-  private gpuPlan: readonly Cluster[] | undefined;
-
-  /** How many fused kernels one run dispatches on a target. */
-  kernelCount(target: FusionTargetName = 'js'): number {
-    return target === 'js' ? this.clusters.length : this.gpuClusters.length;
+  /** How many fused kernels one run dispatches. */
+  get kernelCount(): number {
+    return this.clusters.length;
   }
 
   /** An op the GPU targets have no code for, if any (then GPU backends run one kernel per op). */
@@ -100,7 +89,7 @@ export class FusedProgram {
   /** The roots' tensors; `external` computes the leaves (call inside tf.tidy). */
   run(axes: AxisMap, external: (node: Node) => tf.Tensor, scalar: (value: number) => tf.Tensor, target: FusionTargetName = 'js'): tf.Tensor[] {
     if (target !== 'js')
-      return runGpu(GPU_TARGETS[target === 'wgsl' ? 'webgpu' : 'webgl']!, this.gpuClusters, this.roots, axes, external, scalar);
+      return runGpu(GPU_TARGETS[target === 'wgsl' ? 'webgpu' : 'webgl']!, this.clusters.map((c) => c.cluster), this.roots, axes, external, scalar);
     const values = new Map<FusedNode, tf.Tensor>();
     const count = (n: FusedNode) => n.over!.reduce((p, r) => p * axes.sizes[r], 1);
     const tensor = (n: FusedNode): tf.Tensor => {
