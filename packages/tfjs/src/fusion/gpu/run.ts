@@ -87,7 +87,6 @@ export function runGpu(
   scalar: (value: number) => tf.Tensor,
 ): tf.Tensor[] {
   const rank = axes.rank;
-  const classAxis = roleAxes(axes, 'class')[0]!;
   const count = (n: FusedNode) => n.over!.reduce((p, r) => p * axes.sizes[r], 1);
   const locations = new Map<FusedNode, Location>();
 
