@@ -5,6 +5,8 @@
  */
 interface CompiledLayersModel {
   feedOutputShapes?: unknown;
+  /** A tf.Sequential trains through the LayersModel it wraps. */
+  model?: CompiledLayersModel;
 }
 
 /**
@@ -30,12 +32,14 @@ interface CompiledLayersModel {
  * ```
  */
 export function allowSparseLabels(model: object): void {
-  const shapes = (model as CompiledLayersModel).feedOutputShapes;
+  let target = model as CompiledLayersModel;
+  if (!Array.isArray(target.feedOutputShapes) && target.model && Array.isArray(target.model.feedOutputShapes)) target = target.model;
+  const shapes = target.feedOutputShapes;
   if (!Array.isArray(shapes))
     throw new Error(
       'allowSparseLabels(model): the model has no compiled target shapes; call model.compile({ optimizer, loss }) first (tfjs-layers 4.x)',
     );
-  (model as CompiledLayersModel).feedOutputShapes = shapes.map((shape: unknown) => {
+  target.feedOutputShapes = shapes.map((shape: unknown) => {
     if (!Array.isArray(shape) || shape.length < 2) throw new Error(`allowSparseLabels(model): unexpected output shape ${String(shape)}`);
     return [...shape.slice(0, -1), 1];
   });
