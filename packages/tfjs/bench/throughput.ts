@@ -8,68 +8,10 @@
  *   BENCH_QUICK=1 ... : 2^16 only;  BENCH_KERNELS_ONLY=1 ... : kernel counts, no timing;
  *   BENCH_BACKENDS=wasm ... : only these backends (comma-separated; default cpu,wasm)
  */
-import { type Loss, catalogue, paperExperiments, weightedSum } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { compile } from '../src/index.js';
-
-const A = 0.25;
-const B = 0.5;
-type Hand = (pred: tf.Tensor, target: tf.Tensor) => tf.Scalar;
-
-/** The base terms as one would write them in tfjs (NHWC, class last). */
-function terms(pred: tf.Tensor, target: tf.Tensor) {
-  const crossEntropy = tf.mean(tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(pred)), -1)));
-  const difference = tf.sub(tf.softmax(pred), target);
-  return { crossEntropy, L1: tf.mean(tf.abs(difference)), L2: tf.mean(tf.square(difference)), difference };
-}
-const biElu = (z: tf.Tensor) => tf.sub(tf.elu(z), tf.elu(tf.neg(z)));
-/** A*Step1 with Step1 = A L1 - (1-A) L1 - B L2 (Eqs. 4-6) */
-const step1Mixed = (L1: tf.Tensor, L2: tf.Tensor) => tf.sub(tf.sub(tf.mul(A, L1), tf.mul(1 - A, L1)), tf.mul(B, L2));
-const step1Linear = (L1: tf.Tensor, L2: tf.Tensor) => tf.sub(tf.sub(tf.mul(A, L1), tf.mul(B, L1)), tf.mul(B, L2));
-
-/** Hand-written twins of the compiled losses (the exp cap never engages at these values). */
-const HAND: Record<string, Hand> = {
-  'exp 1': (p, t) => terms(p, t).crossEntropy as tf.Scalar,
-  'exp 7': (p, t) => {
-    const { crossEntropy, L1, L2 } = terms(p, t);
-    return tf.addN([crossEntropy, tf.mul(tf.mul(A, L1), tf.exp(tf.mul(B, L2))), tf.mul(A, L1), tf.mul(B, L2)]) as tf.Scalar;
-  },
-  'exp 12': (p, t) => {
-    const { crossEntropy, L1, L2 } = terms(p, t);
-    const z = tf.add(tf.mul(A, step1Mixed(L1, L2)), tf.mul(1 - A, L2));
-    return tf.add(crossEntropy, biElu(z)) as tf.Scalar;
-  },
-  'exp 22': (p, t) => {
-    const { crossEntropy, L1, L2 } = terms(p, t);
-    const z = tf.add(tf.mul(A, step1Mixed(L1, L2)), tf.mul(1 - A, L2));
-    return tf.addN([crossEntropy, biElu(z), tf.mul(tf.mul(A, L1), tf.exp(tf.mul(1 - A, L2)))]) as tf.Scalar;
-  },
-  'exp 27': (p, t) => {
-    const { crossEntropy, L1, L2 } = terms(p, t);
-    const z = tf.add(tf.mul(A, step1Linear(L1, L2)), tf.mul(B, L2));
-    return tf.addN([crossEntropy, biElu(z), tf.mul(tf.mul(A, L1), tf.exp(tf.mul(B, L2)))]) as tf.Scalar;
-  },
-  'Dice+CE': (p, t) => {
-    const probs = tf.softmax(p);
-    const axes = [0, 1, 2];
-    const intersection = tf.sum(tf.mul(probs, t), axes);
-    const denominator = tf.maximum(tf.add(tf.add(tf.sum(probs, axes), tf.sum(t, axes)), 1e-5), 1e-7);
-    const dice = tf.mean(tf.sub(1, tf.div(tf.add(tf.mul(2, intersection), 1e-5), denominator)));
-    const crossEntropy = tf.mean(tf.neg(tf.sum(tf.mul(t, tf.logSoftmax(p)), -1)));
-    return tf.add(dice, crossEntropy) as tf.Scalar;
-  },
-};
-
-const experiment = (id: number) => paperExperiments.find((e) => e.id === id)!.build();
-const LOSSES: Record<string, Loss> = {
-  'exp 1': experiment(1),
-  'exp 7': experiment(7),
-  'exp 12': experiment(12),
-  'exp 22': experiment(22),
-  'exp 27': experiment(27),
-  'Dice+CE': weightedSum('dice+ce', [{ loss: catalogue.dice() }, { loss: catalogue.categoricalCrossEntropy() }]),
-};
+import { HAND, LOSSES } from './losses.js';
 
 /**
  * Counts kernel dispatches (engine.runKernel) made while f runs: all of them, and those touching a

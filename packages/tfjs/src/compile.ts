@@ -1,9 +1,11 @@
 import { type Node, type StateSlot, gradient, input, leaves, lookupName, lowerState, mul, nameRecord, sum } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { FiniteChecks } from './finite-check.js';
+import { toFloat32 } from './float32.js';
 import { type InputValue, InputError, prepareInputs } from './inputs.js';
 import { type AxisMap, type Layout, shapeFor } from './layout.js';
 import { LOWERINGS } from './lowerings.js';
-import { type Binding, Program, materialize } from './program.js';
+import { type Binding, type FusionExplanation, Program, materialize } from './program.js';
 import { gatherScalarFactors } from './scalar-factors.js';
 
 /**
@@ -76,7 +78,12 @@ export interface CompileOptions {
   /** Initial parameter values (default: the loss's params, then each param's own default). */
   params?: Readonly<Record<string, number>>;
   stateUpdate?: StateUpdate;
-  /** Check inputs for NaN/Inf on every call and throw naming the input (default true). */
+  /**
+   * Check inputs for NaN/Inf on every call and throw an `InputError` naming the input (default
+   * true). On cpu, wasm and tfjs-node the call that got the bad input throws. On webgl and webgpu
+   * the check runs on the device and is read without stalling the pipeline: the error is thrown by
+   * the next call of this loss and by `await loss.sync()`.
+   */
   checkFinite?: boolean;
   /**
    * Fuse elementwise chains and their reductions into generated loops, one tfjs kernel each, on the
@@ -150,8 +157,19 @@ export interface CompiledLoss {
   setState(values: Readonly<Record<string, tf.Tensor>>): void;
   /** Forget the ema state: the next training call starts fresh. */
   reset(): void;
+  /**
+   * Waits for the finite checks still in flight (webgl, webgpu: they are read asynchronously)
+   * and throws the `InputError` of the first that failed; resolves at once on cpu, wasm and node.
+   */
+  sync(): Promise<void>;
   /** Free the variables and cached constants. */
   dispose(): void;
+  /**
+   * Which path the last call took and why: fused kernels rendered for a target ('js' on cpu/wasm,
+   * 'wgsl' on webgpu, 'glsl' on webgl) or one tfjs kernel per op ('per-op'), e.g. because fusion
+   * is off, a tfjs tape records, or the backend has no fused target.
+   */
+  explain(): FusionExplanation;
 }
 
 /** The vector-Jacobian product's upstream-gradient input; renamed if the loss has an input of that name. */
@@ -213,15 +231,20 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
   for (const name of [...defaultWrt, ...(options.target ? [options.target] : [])])
     if (!inputLeaves.has(name)) throw new InputError(`'${name}' is not an input of this loss; its inputs are ${names.join(', ')}`);
 
-  // parameters live in tf variables so setParams needs no recompilation
-  const paramVars = new Map<string, tf.Variable>();
+  // everything that can fail runs before the first tensor exists, so a failing compile leaves none
+  const paramValues = new Map<string, number>();
   for (const [name, node] of paramLeaves) {
     const v = lookupName(options.params, name) ?? lookupName(definition.params, name) ?? node.attrs.default;
     if (v === undefined) throw new InputError(`parameter '${name}' has no default: pass it in options.params`);
-    paramVars.set(name, tf.variable(tf.scalar(v), false));
+    paramValues.set(name, v);
   }
   const fuse = options.fuse ?? true;
   const valuePlan = plan(expr, fuse);
+  // parameters live in tf variables so setParams needs no recompilation (tidy: the initial scalar
+  // is disposed, the variable keeps its data)
+  const paramVars = new Map<string, tf.Variable>();
+  for (const [name, v] of paramValues) paramVars.set(name, tf.tidy(() => tf.variable(tf.scalar(v), false)));
+  const checks = new FiniteChecks();
   const stateVars = new Map<string, tf.Variable>();
   const scalars = new Map<number, tf.Tensor>();
   const vectors = new Map<string, tf.Tensor>();
@@ -273,7 +296,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     const shape = shapeFor(axes, roles);
     let v = stateVars.get(name);
     if (!v) {
-      v = tf.variable(tf.zeros(shape), false); // fresh state: zeros (the ema's bias correction handles it)
+      v = tf.tidy(() => tf.variable(tf.zeros(shape), false)); // fresh state: zeros (the ema's bias correction handles it)
       stateVars.set(name, v);
     }
     if (v.shape.join() !== shape.join())
@@ -316,15 +339,17 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
   const prepare = (given: Readonly<Record<string, InputValue>>, differentiable: readonly string[]) =>
     prepareInputs(inputLeaves, given, layout, {
       differentiable: new Set(differentiable),
-      checkFinite,
+      ...(checkFinite ? { finite: checks.forCall() } : {}),
       reference: prediction,
       describeName: (n) =>
         n === prediction && target !== undefined ? `prediction '${n}'` : n === target ? `target '${n}'` : `input '${n}'`,
     });
 
   /** Runs a plan; returns [value, ...extra] (physical) and assigns the next state when asked. */
+  let lastProgram: Program | undefined;
   const execute = (p: Plan, axes: AxisMap, tensors: ReadonlyMap<string, tf.Tensor>, update: boolean, state?: ReadonlyMap<string, tf.Tensor>) => {
     const outs = p.program.run(binding(axes, tensors, state));
+    lastProgram = p.program;
     if (update)
       p.slots.forEach((slot, i) => {
         const next = materialize(outs[1 + p.extra + i]!, slot.next, axes);
@@ -340,17 +365,28 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     return full.shape.join() === shape.join() ? full : tf.reshape(full, shape);
   };
 
+  /**
+   * What a call hands out is the caller's to dispose. A result can be a tensor the loss owns (a
+   * param's variable, a cached constant, the caller's own input: d(A*x)/dx = A), so every result is
+   * a fresh handle: tf.clone shares the data (no copy) and the tidy around the call frees the rest.
+   * And every result is float32: a comparison lowers to bool (the gradient of gt(x, y) * x is the
+   * mask gt(x, y)), which tfjs-webgpu cannot even transpose.
+   */
+  const yours = (t: tf.Tensor): tf.Tensor => (t.dtype === 'float32' ? tf.clone(t) : toFloat32(t));
+
   const checkWrt = (wrt: readonly string[]) => {
     for (const name of wrt)
       if (!inputLeaves.has(name)) throw new InputError(`cannot differentiate with respect to '${name}': the inputs are ${names.join(', ')}`);
   };
 
-  const value = (inputs: Readonly<Record<string, InputValue>>, opts: { training?: boolean } = {}) =>
-    tf.tidy(() => {
+  const value = (inputs: Readonly<Record<string, InputValue>>, opts: { training?: boolean } = {}) => {
+    checks.rethrow();
+    return tf.tidy(() => {
       const { axes, tensors } = prepare(inputs, []);
       const [v] = execute(valuePlan, axes, tensors, opts.training ?? false);
-      return materialize(v!, expr, axes);
+      return yours(materialize(v!, expr, axes));
     });
+  };
 
   const valueAndGrad = (
     inputs: Readonly<Record<string, InputValue>>,
@@ -358,6 +394,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
   ): ValueAndGrad => {
     const wrt = opts.wrt ?? defaultWrt;
     checkWrt(wrt);
+    checks.rethrow();
     const update = opts.training ?? true;
     return tf.tidy(() => {
       if (mode === 'symbolic') {
@@ -366,9 +403,9 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
         const [v, ...gs] = execute(p, axes, tensors, update);
         const grads = nameRecord<tf.Tensor>();
         wrt.forEach((name, i) => {
-          grads[name] = shapedLike(gs[i]!, inputLeaves.get(name)!, axes, lookupName(inputs, name)!);
+          grads[name] = yours(shapedLike(gs[i]!, inputLeaves.get(name)!, axes, lookupName(inputs, name)!));
         });
-        return { value: materialize(v!, expr, axes), grads };
+        return { value: yours(materialize(v!, expr, axes)), grads };
       }
       const xs = wrt.map((name) => {
         const x = lookupName(inputs, name)!;
@@ -384,11 +421,12 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
         return materialize(v!, expr, axes);
       };
       const { value: v, grads } = tf.valueAndGrads(f)(xs);
-      return { value: v, grads: Object.fromEntries(wrt.map((name, i) => [name, grads[i]!])) };
+      return { value: yours(v), grads: Object.fromEntries(wrt.map((name, i) => [name, yours(grads[i]!)])) };
     });
   };
 
   const call = (inputs: Readonly<Record<string, InputValue>>): tf.Tensor => {
+    checks.rethrow();
     const recording = tf.engine().state.gradientDepth > 0;
     const update = stateUpdate === 'always' || (stateUpdate === 'recording' && recording);
     const wrt = defaultWrt;
@@ -396,7 +434,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
       return tf.tidy(() => {
         const { axes, tensors } = prepare(inputs, mode === 'autodiff' ? wrt : []);
         const [v] = execute(valuePlan, axes, tensors, update);
-        return materialize(v!, expr, axes);
+        return yours(materialize(v!, expr, axes));
       });
     const xs = wrt.map((name) => lookupName(inputs, name));
     if (!xs.every((x): x is tf.Tensor => x instanceof tf.Tensor)) {
@@ -416,7 +454,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
         // scalar loss: value and gradient in one fused graph now; the backward pass scales by dy
         const [v, ...gs] = execute(fusedPlan(wrt), axes, tensors, update);
         save(wrt.map((name, i) => shapedLike(gs[i]!, inputLeaves.get(name)!, axes, lookupName(given, name)!)));
-        return { value: v!, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => saved.map((g) => tf.mul(dy, g)) };
+        return { value: yours(v!), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => saved.map((g) => tf.mul(dy, g)) };
       }
       // non-scalar loss: keep the inputs and the state before this step for the vector-Jacobian product
       const slots = valuePlan.slots.map((s) => s.name);
@@ -428,7 +466,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
       const inputNames = [...tensors.keys()];
       save([...inputNames.map((n) => tensors.get(n)!), ...before]);
       return {
-        value: materialize(v!, expr, axes),
+        value: yours(materialize(v!, expr, axes)),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const bound = new Map(inputNames.map((n, i) => [n, saved[i]!]));
           bound.set(upstream, dy);
@@ -449,6 +487,8 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     return call({ [target]: yTrue, [prediction]: yPred }) as tf.Scalar;
   };
 
+  // tfjs-layers shows a loss function by its name (metrics, errors): the loss's own, not 'layersLoss'
+  Object.defineProperty(layersLoss, 'name', { value: definition.name ?? 'loss' });
   const api: CompiledLoss = Object.assign(layersLoss, {
     expr,
     layout,
@@ -457,6 +497,8 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     paramNames: [...paramLeaves.keys()],
     stateSlots: valuePlan.slots.map((s) => ({ name: s.name, roles: s.roles })),
     asLayersLoss: () => layersLoss,
+    explain: () =>
+      lastProgram?.lastRun ?? { backend: tf.getBackend(), path: 'per-op' as const, fusedKernels: 0, reason: 'not called yet' },
     call,
     value,
     valueAndGrad,
@@ -467,9 +509,11 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
           throw new InputError(`unknown parameter '${name}': this loss has ${[...paramVars.keys()].join(', ') || 'no parameters'}`);
         if (!Number.isFinite(v)) throw new InputError(`parameter '${name}' must be a finite number, got ${v}`);
         tf.tidy(() => variable.assign(tf.scalar(v)));
+        paramValues.set(name, v);
       }
     },
-    getParams: () => Object.fromEntries([...paramVars].map(([name, v]) => [name, v.dataSync()[0]!])),
+    // from the host copy: no read from the device
+    getParams: () => Object.fromEntries(paramValues),
     getState: () => Object.fromEntries([...stateVars].map(([name, v]) => [name, tf.clone(v)])),
     setState(values: Readonly<Record<string, tf.Tensor>>) {
       for (const [name, t] of Object.entries(values)) {
@@ -483,6 +527,7 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
         }
       }
     },
+    sync: () => checks.settle(),
     reset() {
       for (const v of stateVars.values()) v.dispose();
       stateVars.clear();

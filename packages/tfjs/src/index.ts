@@ -8,7 +8,8 @@ export {
   compile,
 } from './compile.js';
 export { InputError, type InputValue } from './inputs.js';
+export { allowSparseLabels } from './layers.js';
 export { type AxisMap, type Layout, axesOf, roleAxes, shapeFor } from './layout.js';
 export { LOWERINGS, type Lowering, type LoweringContext } from './lowerings.js';
-export { type Binding, Program, UnsupportedOpError, materialize } from './program.js';
+export { type Binding, type FusionExplanation, Program, UnsupportedOpError, materialize } from './program.js';
 export { type BackendChoice, type BackendSelection, DEFAULT_ORDER, type SelectBackendOptions, selectBackend } from './select-backend.js';

@@ -1,5 +1,7 @@
 import { InputError, type Node, type Role, type RoleDims, type RoleSizes, agreeRoleSizes, checkDims, formatRoles, lookupName } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import type { FiniteCheck } from './finite-check.js';
+import { toFloat32 } from './float32.js';
 import { type AxisMap, type Layout, axisRole, roleAxes } from './layout.js';
 
 /**
@@ -46,7 +48,8 @@ export function prepareInputs(
   layout: Layout,
   options: {
     differentiable: ReadonlySet<string>;
-    checkFinite: boolean;
+    /** The NaN/Inf check for this call (none: not checked). */
+    finite?: FiniteCheck;
     /** The input whose shape fixes the layout's rank (the prediction). */
     reference?: string;
     describeName?: (name: string) => string;
@@ -119,8 +122,8 @@ export function prepareInputs(
   }
 
   for (const [name, t] of tensors) {
-    const f = t.dtype === 'float32' ? t : tf.cast(t, 'float32');
-    if (options.checkFinite) assertFinite(f, label(name));
+    const f = toFloat32(t);
+    options.finite?.check(f, label(name));
     tensors.set(name, f);
   }
 
@@ -137,14 +140,4 @@ export function prepareInputs(
     spatial: spatialDims.reduce((a, b) => a * b, 1),
   };
   return { axes: { layout, rank, spatialDims, sizes }, tensors };
-}
-
-/** Throws naming the first NaN or Inf (one reduction; the data is read only when something is wrong). */
-function assertFinite(t: tf.Tensor, what: string): void {
-  if (tf.all(tf.isFinite(t)).dataSync()[0]) return;
-  const data = t.dataSync();
-  const at = data.findIndex((v) => !Number.isFinite(v));
-  throw new InputError(
-    `${what} has a non-finite value (${data[at]}) at flat index ${at} of shape ${fmt(t.shape)}; losses need finite inputs (pass checkFinite: false to skip this check)`,
-  );
 }

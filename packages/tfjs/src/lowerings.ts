@@ -1,5 +1,6 @@
 import { type Node, type Op, type Roles, makeNode } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { toFloat32 } from './float32.js';
 import { type AxisMap, axesOf, logicalShape, roleAxes } from './layout.js';
 
 /**
@@ -93,7 +94,7 @@ const binary =
     return f(trimLeadingOnes(a, b), trimLeadingOnes(b, a));
   };
 /** Comparisons give 1/0 (the condition, see `CONDITIONS`, cast to float). */
-const compare: Lowering = (n, c) => tf.cast(c.condition(n), 'float32');
+const compare: Lowering = (n, c) => toFloat32(c.condition(n));
 
 const count = (axes: AxisMap, roles: Roles): number => roles.reduce((n, r) => n * axes.sizes[r], 1);
 

@@ -2,7 +2,8 @@ import { type Node, topoSort } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type AxisMap, type Layout, shapeFor } from './layout.js';
 import { FusedProgram } from './fusion/fused-program.js';
-import { canFuse } from './fusion/kernel.js';
+import { GpuFallback } from './fusion/gpu/run.js';
+import { type FusionTargetName, activeTarget } from './fusion/target.js';
 import { CONDITIONS, LOWERINGS, type Lowering, type LoweringContext } from './lowerings.js';
 
 /**
@@ -44,6 +45,29 @@ export interface Binding {
 }
 
 /**
+ * Which path the last run of a program took and why.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import * as tf from '@tensorflow/tfjs';
+ * import { compile, type FusionExplanation } from '@losskit/tfjs';
+ * const loss = compile(catalogue.dice());
+ * loss.value({ pred: tf.ones([1, 2, 2, 2]), target: tf.ones([1, 2, 2, 2]) });
+ * const how: FusionExplanation = loss.explain(); // e.g. { path: 'js', backend: 'cpu', fusedKernels: 4, reason: ... }
+ * ```
+ */
+export interface FusionExplanation {
+  /** The tfjs backend of the call. */
+  readonly backend: string;
+  /** 'js' / 'wgsl' / 'glsl': fused kernels rendered for that target; 'per-op': one tfjs kernel per op. */
+  readonly path: FusionTargetName | 'per-op';
+  /** Generated kernels the call dispatched (0 for per-op); cutting the roots out of them may add a few tfjs kernels. */
+  readonly fusedKernels: number;
+  readonly reason: string;
+}
+
+/**
  * Several roots lowered together with one memo table: the core graph is interned, so a node
  * shared by the value, the gradients and the next state is computed once per run.
  *
@@ -76,14 +100,24 @@ export class Program {
 
   private readonly table: Partial<Record<string, Lowering>>;
   private fuse: boolean;
-  private readonly fused = new Map<Layout, FusedProgram>();
+  private readonly fused = new Map<string, FusedProgram>();
+  /** Targets this program cannot use, and why (found on a first run). */
+  private readonly blocked = new Map<FusionTargetName, string>();
+  /** How the last run went (see `FusionExplanation`). */
+  lastRun: FusionExplanation | undefined;
 
-  /** The fused form for a layout, built on first use (NHWC's last axis is class: its reductions are staged). */
-  private fusedProgram(layout: Layout): FusedProgram {
-    let f = this.fused.get(layout);
+  /**
+   * The fused form for a layout and target, built on first use. Class reductions are staged (run
+   * inside a per-pixel class loop) where the target can: JavaScript loops need class to be the
+   * innermost axis (NHWC); a GPU thread loops over class at any stride.
+   */
+  private fusedProgram(layout: Layout, target: FusionTargetName): FusedProgram {
+    const staged = target !== 'js' || layout === 'NHWC';
+    const key = `${layout}:${staged}`;
+    let f = this.fused.get(key);
     if (!f) {
-      f = new FusedProgram(this.roots, (op) => this.table[op] === LOWERINGS[op], layout === 'NHWC');
-      this.fused.set(layout, f);
+      f = new FusedProgram(this.roots, (op) => this.table[op] === LOWERINGS[op], staged);
+      this.fused.set(key, f);
     }
     return f;
   }
@@ -119,14 +153,29 @@ export class Program {
         return t;
       },
     };
-    if (this.fuse && canFuse())
-      try {
-        return this.fusedProgram(binding.axes.layout).run(binding.axes, ctx.value, ctx.scalar);
-      } catch (error) {
-        // generated kernels need `new Function`; where a content security policy forbids it, one kernel per op
-        if (!(error instanceof EvalError)) throw error;
-        this.fuse = false;
-      }
+    const backend = tf.getBackend();
+    const choice = this.fuse ? activeTarget() : { reason: 'fusion is off (fuse: false)' };
+    let reason = 'reason' in choice ? choice.reason : '';
+    if ('target' in choice) {
+      const fused = this.fusedProgram(binding.axes.layout, choice.target);
+      const gap = choice.target === 'js' ? undefined : fused.gpuGap;
+      if (gap) this.blocked.set(choice.target, gap);
+      reason = this.blocked.get(choice.target) ?? '';
+      if (!this.blocked.has(choice.target))
+        try {
+          const outs = fused.run(binding.axes, ctx.value, ctx.scalar, choice.target);
+          this.lastRun = { backend, path: choice.target, fusedKernels: fused.kernelCount, reason: `backend '${backend}' runs ${choice.target} fused kernels` };
+          return outs;
+        } catch (error) {
+          // generated JavaScript needs `new Function`; where a content security policy forbids it, one kernel per op
+          if (error instanceof EvalError) this.fuse = false;
+          else if (error instanceof GpuFallback) this.blocked.set(choice.target, error.message);
+          else throw error;
+          reason = error instanceof EvalError ? `generated JavaScript may not run here (${error.message})` : `the ${choice.target} target cannot run this loss: ${error.message}`;
+        }
+      else reason = `the ${choice.target} target cannot run this loss: ${reason}`;
+    }
+    this.lastRun = { backend, path: 'per-op', fusedKernels: 0, reason };
     return this.roots.map((r) => ctx.value(r));
   }
 }

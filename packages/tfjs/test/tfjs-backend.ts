@@ -20,13 +20,19 @@ function fromCore(data: Float64Array, roles: Roles, dims: { batch: number; class
   return layout === 'NHWC' ? tf.transpose(t, toNhwc(nchw.length)) : t;
 }
 
-/** A full-rank tensor in `layout` back to core order (size-1 axes drop out of the flattening). */
-function toCore(t: tf.Tensor, layout: Layout): Float64Array {
+/**
+ * A full-rank tensor in `layout` back to core order (size-1 axes drop out of the flattening). Read
+ * with `await data()`: a synchronous read stalls (and on webgpu can lose) the GPU pipeline.
+ */
+async function toCore(t: tf.Tensor, layout: Layout): Promise<Float64Array> {
   const nchw = t.rank > 0 && layout === 'NHWC' ? tf.transpose(t, toNchw(t.rank)) : t;
-  const out = Float64Array.from(nchw.dataSync());
+  const out = Float64Array.from(await nchw.data());
   if (nchw !== t) nchw.dispose();
   return out;
 }
+
+const readAll = async (ts: Record<string, tf.Tensor>, layout: Layout): Promise<Record<string, Float64Array>> =>
+  Object.fromEntries(await Promise.all(Object.entries(ts).map(async ([n, t]) => [n, await toCore(t, layout)] as const)));
 
 export interface TfjsBackendOptions {
   layout: Layout;
@@ -82,9 +88,9 @@ export function tfjsBackend(name: string, options: TfjsBackendOptions): BackendU
         const nextState = loss.getState();
         created.push(...Object.values(nextState));
         return {
-          value: toCore(value, options.layout),
-          gradients: Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, toCore(g, options.layout)])),
-          nextState: Object.fromEntries(Object.entries(nextState).map(([n, s]) => [n, toCore(s, options.layout)])),
+          value: await toCore(value, options.layout),
+          gradients: await readAll(grads, options.layout),
+          nextState: await readAll(nextState, options.layout),
         };
       } finally {
         for (const t of created) t.dispose();

@@ -2,9 +2,12 @@ import type { Node, Op } from '@losskit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { type AxisMap, roleAxes, shapeFor } from '../layout.js';
 import { type Cluster, cluster } from './clusters.js';
-import { type Kernel, type LoopPattern, compileKernel, kernelSource } from './codegen.js';
+import { type Kernel, type LoopPattern, compileKernel, kernelSource } from './targets/js.js';
 import { type FusedNode, toFusedGraph } from './graph.js';
+import { runGpu } from './gpu/run.js';
 import { runFused } from './kernel.js';
+import { GPU_TARGETS, type FusionTargetName } from './target.js';
+import { gpuCanExpress } from './targets/gpu-ops.js';
 
 /** A loop nest for one set of port shapes: its pattern, loop sizes and strides. */
 interface Loops {
@@ -58,8 +61,9 @@ interface CompiledCluster {
 
 /**
  * Roots computed by fused kernels: elementwise chains, and the reductions over them, become one
- * generated loop per cluster (see `cluster`) instead of one tfjs kernel per op. Runs on backends
- * whose memory JavaScript can read (see `canFuse`); leaves come from the unfused lowering.
+ * generated kernel per cluster (see `cluster`) instead of one tfjs kernel per op. The plan is the
+ * same on every backend; a target renders it: JavaScript loops on cpu/wasm (targets/js.ts), WGSL
+ * on webgpu (targets/wgsl.ts), GLSL on webgl (targets/glsl.ts). Leaves come from the unfused lowering.
  */
 export class FusedProgram {
   private readonly roots: readonly FusedNode[];
@@ -76,8 +80,16 @@ export class FusedProgram {
     return this.clusters.length;
   }
 
+  /** An op the GPU targets have no code for, if any (then GPU backends run one kernel per op). */
+  get gpuGap(): string | undefined {
+    const op = this.clusters.flatMap((c) => c.cluster.nodes).find((n) => n.kind === 'map' && !gpuCanExpress(n.op))?.op;
+    return op === undefined ? undefined : `op '${op}' has no GPU code`;
+  }
+
   /** The roots' tensors; `external` computes the leaves (call inside tf.tidy). */
-  run(axes: AxisMap, external: (node: Node) => tf.Tensor, scalar: (value: number) => tf.Tensor): tf.Tensor[] {
+  run(axes: AxisMap, external: (node: Node) => tf.Tensor, scalar: (value: number) => tf.Tensor, target: FusionTargetName = 'js'): tf.Tensor[] {
+    if (target !== 'js')
+      return runGpu(GPU_TARGETS[target === 'wgsl' ? 'webgpu' : 'webgl']!, this.clusters.map((c) => c.cluster), this.roots, axes, external, scalar);
     const values = new Map<FusedNode, tf.Tensor>();
     const count = (n: FusedNode) => n.over!.reduce((p, r) => p * axes.sizes[r], 1);
     const tensor = (n: FusedNode): tf.Tensor => {

@@ -3,13 +3,18 @@ import * as tf from '@tensorflow/tfjs-core';
 /** The tfjs kernel every fused cluster runs as (registered per backend on first use). */
 const KERNEL = 'LosskitFused';
 
-/** What a run of the fused kernel does: fill float32 outputs of these shapes from the inputs' values. */
+/** What a run of the fused kernel does on cpu/wasm: fill float32 outputs of these shapes from the inputs' values. */
 export interface FusedCall {
   readonly outputShapes: readonly (readonly number[])[];
   run(inputs: readonly ArrayLike<number>[], outputs: readonly Float32Array[]): void;
 }
 
-type TensorInfo = { dataId: object; shape: number[]; dtype: tf.DataType };
+export type TensorInfo = { dataId: object; shape: number[]; dtype: tf.DataType };
+
+/** What a run of the fused kernel does on a GPU backend: run one generated program on the backend, return its output. */
+export interface GpuLaunch {
+  launch(backend: unknown, inputs: readonly TensorInfo[]): TensorInfo;
+}
 interface Memory {
   /** Whether this backend instance has the methods used (tfjs versions differ). */
   supports(backend: object): boolean;
@@ -50,30 +55,38 @@ const MEMORY: Record<string, Memory> = {
   },
 };
 
-/** Whether fused kernels can run on the active backend right now (not while a tape records: they have no gradient). */
-export function canFuse(): boolean {
-  const memory = MEMORY[tf.getBackend()];
-  return memory?.supports(tf.backend()) === true && !tf.engine().isTapeOn();
+/** Whether the active backend's tensors live in memory the JavaScript kernels can loop over. */
+export function hasJsMemory(): boolean {
+  return MEMORY[tf.getBackend()]?.supports(tf.backend()) === true;
 }
 
+/**
+ * Registers the fused kernel on a backend, on first use (never at import): on cpu/wasm it runs
+ * a generated JavaScript loop over the inputs' memory, on webgpu/webgl the generated program
+ * the call carries.
+ */
 function register(backendName: string): void {
   if (tf.getKernel(KERNEL, backendName)) return;
-  const memory = MEMORY[backendName]!;
+  const memory = MEMORY[backendName];
   tf.registerKernel({
     kernelName: KERNEL,
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
+      const infos = Object.values(inputs) as unknown as TensorInfo[];
+      if (!memory) return (attrs as unknown as GpuLaunch).launch(backend, infos);
       const call = attrs as unknown as FusedCall;
-      const { infos, views } = memory.allocate(backend, call.outputShapes);
-      const values = Object.values(inputs).map((t) => memory.read(backend, t as TensorInfo));
-      call.run(values, views);
-      return infos;
+      const { infos: outputs, views } = memory.allocate(backend, call.outputShapes);
+      call.run(
+        infos.map((t) => memory.read(backend, t)),
+        views,
+      );
+      return outputs;
     },
   });
 }
 
 /** Runs one fused call on the active backend (inside the caller's tf.tidy). */
-export function runFused(inputs: readonly tf.Tensor[], call: FusedCall): tf.Tensor[] {
+export function runFused(inputs: readonly tf.Tensor[], call: FusedCall | GpuLaunch): tf.Tensor[] {
   register(tf.getBackend());
   const named = Object.fromEntries(inputs.map((t, i) => [`x${i}`, t]));
   const out = tf.engine().runKernel(KERNEL, named, call as never);

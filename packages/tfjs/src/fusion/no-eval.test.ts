@@ -4,8 +4,8 @@ import { beforeAll, expect, it, vi } from 'vitest';
 import { compile } from '../compile.js';
 
 // A page whose content security policy forbids `new Function`: compiling a kernel throws EvalError.
-vi.mock('./codegen.js', async (original) => ({
-  ...(await original<typeof import('./codegen.js')>()),
+vi.mock('./targets/js.js', async (original) => ({
+  ...(await original<typeof import('./targets/js.js')>()),
   compileKernel: () => {
     throw new EvalError("Refused to evaluate a string as JavaScript because 'unsafe-eval' is not allowed");
   },

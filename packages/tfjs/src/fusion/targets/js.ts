@@ -1,6 +1,6 @@
 import { BINARY_KERNELS, UNARY_KERNELS } from '@losskit/core';
-import type { Cluster } from './clusters.js';
-import type { FusedNode } from './graph.js';
+import type { Cluster } from '../clusters.js';
+import type { FusedNode } from '../graph.js';
 
 /**
  * The loop nest of one run of a cluster: `loops` nested loops (size-1 axes dropped, neighbouring
