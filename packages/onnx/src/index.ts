@@ -37,7 +37,16 @@ export {
   stateInputName,
   toOnnx,
 } from './to-onnx.js';
-export { AUTO_PROVIDERS, EXECUTION_PROVIDERS, type ExecutionProviderName, type OpenedSession, type SessionSettings, openSession } from './providers.js';
+export { type OpenedSession, type SessionSettings, openSession } from './providers.js';
+export { resolveRuntime } from './resolve-runtime.js';
+export {
+  EXECUTION_PROVIDERS,
+  type ExecutionProviderName,
+  type OrtModule,
+  type OrtRuntime,
+  type RuntimeName,
+  runtimeNameOf,
+} from './runtime.js';
 export {
   LossInputError,
   type LossRun,
@@ -46,6 +55,8 @@ export {
   type LossSessionOptions,
   type TensorData,
   TensorCache,
+  type TensorMaker,
   buildFeeds,
   createLossSession,
+  freshTensors,
 } from './session.js';
