@@ -52,7 +52,7 @@ describe('training in the browser (onnxruntime-web)', { timeout: 180_000 }, () =
     bundled = await bundlePage(dir);
     server = await serveStatic({ '/': dir, '/ort/': ortWebDist });
     browser = await launchBrowser();
-  });
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();
