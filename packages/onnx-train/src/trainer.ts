@@ -54,6 +54,8 @@ export interface TrainerOptions {
   readonly lossParams?: Readonly<Record<string, number>>;
   /** im2col budget per conv weight gradient (bytes): more is faster, less keeps peak memory down. Default 64 MiB. */
   readonly im2colLimitBytes?: number;
+  /** ai.onnx opset of the graphs, 13 to 26 (default 18; max pooling needs 16+). */
+  readonly opset?: number;
 }
 
 /**
@@ -169,6 +171,7 @@ export class Trainer {
         const graph = buildTrainingStep(this.model, this.loss, this.optimizer, shape, {
           ...(this.options.lossParams !== undefined ? { lossParams: this.options.lossParams } : {}),
           ...(this.options.im2colLimitBytes !== undefined ? { im2colLimitBytes: this.options.im2colLimitBytes } : {}),
+          ...(this.options.opset !== undefined ? { opset: this.options.opset } : {}),
         });
         return { graph, session: await this.open(graph.bytes) };
       })();
@@ -182,7 +185,7 @@ export class Trainer {
     let found = this.evalGraphs.get(key);
     if (found === undefined) {
       found = (async () => {
-        const graph = buildEvalGraph(this.model, shape);
+        const graph = buildEvalGraph(this.model, shape, this.options.opset !== undefined ? { opset: this.options.opset } : {});
         return { graph, session: await this.open(graph.bytes) };
       })();
       this.evalGraphs.set(key, found);

@@ -6,12 +6,14 @@ export {
   GraphBuilder,
   type GraphBuilderOptions,
   MAX_OPSET,
+  MIN_OPSET,
   type ModelOptions,
   type NodeOptions,
   type OnnxElemType,
   type TensorInit,
   irVersionFor,
 } from './graph-builder.js';
+export { type OpsetContext, type OpsetRewrite, rewriteForOpset } from './opset-rules.js';
 export { type Layout, type LayoutName, axesOf, makeLayout, physicalShape } from './layout.js';
 export {
   type ClassNormalization,
