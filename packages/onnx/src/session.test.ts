@@ -157,14 +157,16 @@ describe('createLossSession', () => {
   it('tries providers in order, reporting each failure, and fails with every reason when none loads', async () => {
     const bytes = toOnnx(l2).bytes;
     const tried: string[] = [];
-    const fake = (fail: readonly string[]) =>
-      withCreate(async (_: Uint8Array, options?: InferenceSession.SessionOptions) => {
+    // without listSupportedBackends (an older onnxruntime-node) nothing is judged up front: ONNX Runtime is asked
+    const fake = (fail: readonly string[]) => ({
+      ...withCreate(async (_: Uint8Array, options?: InferenceSession.SessionOptions) => {
         const ep = String(options?.executionProviders?.[0]);
         tried.push(ep);
         if (fail.includes(ep)) throw new Error(`${ep} is not available here\nstack`);
         return { ep };
-      });
-    // webgpu and cpu are in this onnxruntime-node build: ONNX Runtime is asked, and its first line reported
+      }),
+      listSupportedBackends: undefined,
+    });
     const opened = await openSession(bytes, ['webgpu', 'cpu'], { runtime: fake(['webgpu']) });
     expect(opened.provider).toBe('cpu');
     expect(opened.runtime).toBe('onnxruntime-node');
