@@ -51,8 +51,10 @@ export {
   type StepShape,
   type TrainingLoss,
   type TrainingStepGraph,
+  TRAINING_STEP_METADATA_KEY,
   buildEvalGraph,
   buildGradientGraph,
   buildTrainingStep,
+  updatedOutputName,
 } from './training-step.js';
 export { shapesBatch } from './synthetic-shapes.js';

@@ -1,7 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readBytes, writeBytes } from '#files';
 import { InputError } from '@losskit/core';
-import { AUTO_PROVIDERS, type ExecutionProviderName, openSession } from '@losskit/onnx';
-import * as ort from 'onnxruntime-node';
+import { type ExecutionProviderName, type OrtModule, type OrtRuntime, type RuntimeName, openSession, resolveRuntime } from '@losskit/onnx';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { type Batch, checkBatch } from './batch.js';
 import { CheckpointError, type ModelWeights, exportInferenceModel, readCheckpoint } from './checkpoint.js';
 import { initialValues } from './init.js';
@@ -41,12 +41,22 @@ export interface TrainerOptions {
   readonly seed?: number;
   /** ORT intra-op threads (default: ORT's choice, all cores). */
   readonly threads?: number;
-  /** Execution providers in order of preference (default ['cpu']); 'auto' = cuda, webgpu, cpu. */
+  /**
+   * Execution providers in order of preference; 'auto' = the runtime's chain (onnxruntime-node:
+   * cuda, dml, coreml, cpu; onnxruntime-web: webgpu, wasm). Default: the runtime's CPU provider.
+   */
   readonly providers?: readonly ExecutionProviderName[] | 'auto';
+  /**
+   * The ONNX Runtime module (`import * as ort from 'onnxruntime-web'`); default: onnxruntime-node
+   * in Node, onnxruntime-web in a browser bundle.
+   */
+  readonly runtime?: OrtModule;
   /** Values for the loss's scalar params (defaults otherwise). */
   readonly lossParams?: Readonly<Record<string, number>>;
   /** im2col budget per conv weight gradient (bytes): more is faster, less keeps peak memory down. Default 64 MiB. */
   readonly im2colLimitBytes?: number;
+  /** ai.onnx opset of the graphs, 13 to 26 (default 18; max pooling needs 16+). */
+  readonly opset?: number;
 }
 
 /**
@@ -69,7 +79,7 @@ export interface StepResult {
 
 interface Compiled<G> {
   graph: G;
-  session: ort.InferenceSession;
+  session: InferenceSession;
 }
 
 /**
@@ -99,9 +109,6 @@ function firstNonFinite(data: ArrayLike<number>): number {
   return -1;
 }
 
-const floatTensor = (data: Float32Array, shape: readonly number[]) => new ort.Tensor('float32', data, [...shape]);
-const scalar = (v: number) => new ort.Tensor('float32', Float32Array.from([v]), []);
-
 /**
  * Trains a model in ONNX Runtime. Each batch shape gets one training-step graph and one eval graph
  * (built and opened on first use); weights, optimizer state, batch-norm statistics and loss state
@@ -122,14 +129,18 @@ export class Trainer {
   readonly optimizer: OptimizerConfig;
   /** Steps taken so far. */
   stepCount = 0;
-  /** The provider the sessions run on, and why preferred ones were skipped. */
+  /** The runtime and provider the sessions run on (once the first one is open), and why preferred providers were skipped. */
+  runtime: RuntimeName | undefined;
   provider: ExecutionProviderName | undefined;
   readonly providerLog: string[] = [];
   private readonly options: TrainerOptions;
-  private readonly parameters = new Map<string, ort.Tensor>();
-  private readonly buffers = new Map<string, ort.Tensor>();
-  private readonly optimizerState = new Map<string, ort.Tensor>();
-  private readonly lossState = new Map<string, ort.Tensor>();
+  /** The starting weights, until the runtime is loaded and they become its tensors. */
+  private readonly initial: ModelWeights;
+  private loaded: Promise<OrtRuntime> | undefined;
+  private readonly parameters = new Map<string, Tensor>();
+  private readonly buffers = new Map<string, Tensor>();
+  private readonly optimizerState = new Map<string, Tensor>();
+  private readonly lossState = new Map<string, Tensor>();
   private readonly trainGraphs = new Map<string, Promise<Compiled<TrainingStepGraph>>>();
   private readonly evalGraphs = new Map<string, Promise<Compiled<EvalGraph>>>();
   private readonly dropoutRandom: Prng;
@@ -144,18 +155,36 @@ export class Trainer {
     this.optimizer = options.optimizer ?? { kind: 'adam' };
     const seed = options.seed ?? 0;
     this.dropoutRandom = Prng.derive(seed, 'dropout');
-    for (const p of this.model.parameters)
-      this.parameters.set(p.name, floatTensor(weights?.parameters.get(p.name) ?? initialValues(p, seed), p.shape));
-    for (const b of this.model.buffers) {
-      const fresh = new Float32Array(b.shape.reduce((x, y) => x * y, 1)).fill(b.init === 'ones' ? 1 : 0);
-      this.buffers.set(b.name, floatTensor(weights?.buffers.get(b.name) ?? fresh, b.shape));
-    }
+    this.initial = {
+      parameters: new Map(this.model.parameters.map((p) => [p.name, weights?.parameters.get(p.name) ?? initialValues(p, seed)])),
+      buffers: new Map(
+        this.model.buffers.map((b) => [
+          b.name,
+          weights?.buffers.get(b.name) ?? new Float32Array(b.shape.reduce((x, y) => x * y, 1)).fill(b.init === 'ones' ? 1 : 0),
+        ]),
+      ),
+    };
   }
 
-  private async open(bytes: Uint8Array): Promise<ort.InferenceSession> {
-    const providers = this.options.providers === 'auto' ? AUTO_PROVIDERS : (this.options.providers ?? ['cpu']);
-    const opened = await openSession(bytes, providers, this.options.threads !== undefined ? { intraOpThreads: this.options.threads } : {});
+  /** The runtime, loaded on first use; the starting weights become its tensors then. */
+  private ready(): Promise<OrtRuntime> {
+    this.loaded ??= resolveRuntime(this.options.runtime).then((runtime) => {
+      for (const p of this.model.parameters)
+        this.parameters.set(p.name, new runtime.ort.Tensor('float32', this.initial.parameters.get(p.name)!, [...p.shape]));
+      for (const b of this.model.buffers) this.buffers.set(b.name, new runtime.ort.Tensor('float32', this.initial.buffers.get(b.name)!, [...b.shape]));
+      return runtime;
+    });
+    return this.loaded;
+  }
+
+  private async open(bytes: Uint8Array): Promise<InferenceSession> {
+    const runtime = await this.ready();
+    const opened = await openSession(bytes, this.options.providers, {
+      runtime: runtime.ort,
+      ...(this.options.threads !== undefined ? { intraOpThreads: this.options.threads } : {}),
+    });
     if (this.provider === undefined) {
+      this.runtime = opened.runtime;
       this.provider = opened.provider;
       this.providerLog.push(...opened.skipped);
     }
@@ -170,6 +199,7 @@ export class Trainer {
         const graph = buildTrainingStep(this.model, this.loss, this.optimizer, shape, {
           ...(this.options.lossParams !== undefined ? { lossParams: this.options.lossParams } : {}),
           ...(this.options.im2colLimitBytes !== undefined ? { im2colLimitBytes: this.options.im2colLimitBytes } : {}),
+          ...(this.options.opset !== undefined ? { opset: this.options.opset } : {}),
         });
         return { graph, session: await this.open(graph.bytes) };
       })();
@@ -183,7 +213,7 @@ export class Trainer {
     let found = this.evalGraphs.get(key);
     if (found === undefined) {
       found = (async () => {
-        const graph = buildEvalGraph(this.model, shape);
+        const graph = buildEvalGraph(this.model, shape, this.options.opset !== undefined ? { opset: this.options.opset } : {});
         return { graph, session: await this.open(graph.bytes) };
       })();
       this.evalGraphs.set(key, found);
@@ -201,12 +231,15 @@ export class Trainer {
       );
     const [n, , h, w] = batch.shape;
     const { graph, session } = await this.trainGraph({ batch: n, height: h, width: w });
+    const { Tensor } = (await this.ready()).ort;
+    const floatTensor = (data: Float32Array, shape: readonly number[]) => new Tensor('float32', data, [...shape]);
+    const scalar = (v: number) => new Tensor('float32', Float32Array.of(v), []);
     const learningRate = options.learningRate ?? this.options.learningRate ?? 1e-3;
     if (!(Number.isFinite(learningRate) && learningRate > 0))
       throw new InputError(`training step ${this.stepCount + 1}: the learning rate must be a finite number > 0, got ${learningRate}`);
-    const feeds: Record<string, ort.Tensor> = {
+    const feeds: Record<string, Tensor> = {
       [graph.images]: floatTensor(batch.images, batch.shape),
-      [graph.labels]: new ort.Tensor('int32', labels, [n, h, w]),
+      [graph.labels]: new Tensor('int32', labels, [n, h, w]),
       [graph.learningRate]: scalar(learningRate),
       [graph.step]: scalar(this.optimizerSteps + 1),
     };
@@ -254,9 +287,10 @@ export class Trainer {
     const labels = checkBatch(batch, this.model.inChannels, this.model.sizeMultiple);
     const [n, , h, w] = batch.shape;
     const { graph, session } = await this.evalGraph({ batch: n, height: h, width: w });
-    const feeds: Record<string, ort.Tensor> = {
-      [graph.images]: floatTensor(batch.images, batch.shape),
-      [graph.labels]: new ort.Tensor('int32', labels, [n, h, w]),
+    const { Tensor } = (await this.ready()).ort;
+    const feeds: Record<string, Tensor> = {
+      [graph.images]: new Tensor('float32', batch.images, [...batch.shape]),
+      [graph.labels]: new Tensor('int32', labels, [n, h, w]),
     };
     for (const [name, input] of graph.parameters) feeds[input] = this.parameters.get(name)!;
     for (const [name, input] of graph.buffers) feeds[input] = this.buffers.get(name)!;
@@ -269,8 +303,11 @@ export class Trainer {
 
   /** Current weights (copies). */
   weights(): ModelWeights {
-    const copy = (m: Map<string, ort.Tensor>) => new Map([...m].map(([k, t]) => [k, Float32Array.from(t.data as Float32Array)]));
-    return { parameters: copy(this.parameters), buffers: copy(this.buffers) };
+    const copy = (m: Map<string, Tensor>, initial: ReadonlyMap<string, Float32Array>) =>
+      m.size > 0
+        ? new Map([...m].map(([k, t]) => [k, Float32Array.from(t.data as Float32Array)]))
+        : new Map([...initial].map(([k, v]) => [k, Float32Array.from(v)]));
+    return { parameters: copy(this.parameters, this.initial.parameters), buffers: copy(this.buffers, this.initial.buffers) };
   }
 
   /** The trained model as a plain inference ONNX model (default size: the last batch's). */
@@ -279,9 +316,9 @@ export class Trainer {
     return exportInferenceModel(this.model, this.weights(), size, this.stepCount);
   }
 
-  /** Writes the checkpoint: the inference ONNX model with weights as initializers. */
+  /** Writes the checkpoint (Node): the inference ONNX model with weights as initializers. */
   async save(path: string, size?: { height: number; width: number }): Promise<void> {
-    await writeFile(path, this.exportModel(size));
+    await writeBytes(path, this.exportModel(size));
   }
 
   /**
@@ -291,11 +328,16 @@ export class Trainer {
   static async load(path: string, options: Omit<TrainerOptions, 'model'>): Promise<Trainer> {
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(path);
+      bytes = await readBytes(path);
     } catch (error) {
       throw new CheckpointError(`checkpoint '${path}' could not be read: ${(error as Error).message}`);
     }
-    const { model, weights, step } = readCheckpoint(bytes, `'${path}'`, createModel);
+    return Trainer.fromCheckpoint(bytes, options, `'${path}'`);
+  }
+
+  /** A trainer from checkpoint bytes (what exportModel() gave; in a browser, from fetch or a file input). */
+  static fromCheckpoint(bytes: Uint8Array, options: Omit<TrainerOptions, 'model'>, source = 'the checkpoint'): Trainer {
+    const { model, weights, step } = readCheckpoint(bytes, source, createModel);
     const trainer = new Trainer({ ...options, model }, weights);
     trainer.stepCount = step;
     return trainer;

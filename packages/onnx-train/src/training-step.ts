@@ -4,7 +4,7 @@ import { backward } from './backward.js';
 import { sigmoid, softmax } from './layers/activation.js';
 import { type LossFeeds, embedLoss } from './loss-graph.js';
 import { type Model, buildNet } from './model.js';
-import { type DropoutSpec, bufferInput, dropoutInput, inputSources } from './net.js';
+import { type DropoutSpec, bufferInput, dropoutInput, inputSources, parameterInput } from './net.js';
 import { type OptimizerConfig, optimizerRule } from './optimizers.js';
 import { type Shape, Tape } from './tape.js';
 
@@ -162,13 +162,54 @@ export interface BuildOptions {
   readonly lossParams?: Readonly<Record<string, number>>;
   /** im2col budget per conv weight gradient in bytes (default DEFAULT_IM2COL_LIMIT_BYTES, 64 MiB). */
   readonly im2colLimitBytes?: number;
+  /**
+   * ai.onnx opset, 13 to 26 (default DEFAULT_OPSET, 18); the graph is valid at the opset it
+   * declares. Below 16 a model with max pooling is refused (its backward scatters with reduction 'add').
+   */
+  readonly opset?: number;
+}
+
+/**
+ * The metadata_props key of a training-step or gradient graph: JSON describing what to feed and
+ * what to read back, so another runtime can drive the graph (see docs/python-onnxruntime.md).
+ * `carried` maps each output to the input it replaces on the next step.
+ *
+ * @example
+ * ```ts
+ * import { TRAINING_STEP_METADATA_KEY } from '@losskit/onnx-train';
+ * TRAINING_STEP_METADATA_KEY; // 'losskit.training_step'
+ * ```
+ */
+export const TRAINING_STEP_METADATA_KEY = 'losskit.training_step';
+
+/**
+ * The graph output that replaces `input` on the next step: `updated:<input>` (weights
+ * `updated:param:<name>`, optimizer slots `updated:opt:<name>/<slot>`, batch-norm statistics
+ * `updated:buffer:<name>`, loss state `updated:loss_state:<slot>`).
+ *
+ * @example
+ * ```ts
+ * import { updatedOutputName } from '@losskit/onnx-train';
+ * updatedOutputName('param:enc0.conv0.weight'); // 'updated:param:enc0.conv0.weight'
+ * ```
+ */
+export const updatedOutputName = (input: string): string => `updated:${input}`;
+
+/** Gives a value its stable output name (renaming its producer's output, or an Identity when a graph input is passed through). */
+function nameOutput(tape: Tape, value: string, name: string): string {
+  const shape = tape.shape(value);
+  if (tape.builder.nodeList().some((n) => n.outputs.includes(value))) tape.builder.renameValue(value, name);
+  else tape.builder.node('Identity', [value], {}, { outputs: [name] });
+  tape.setShape(name, shape);
+  tape.output(name);
+  return name;
 }
 
 /** Forward (training mode), labels, loss and backward: what the step and the gradient graph share. */
 function forwardBackward(model: Model, loss: TrainingLoss, shape: StepShape, options: BuildOptions, graphName: string) {
   checkShape(model, shape);
   const tape = new Tape(
-    new GraphBuilder(graphName),
+    new GraphBuilder(graphName, options.opset === undefined ? {} : { opset: options.opset }),
     'float',
     options.im2colLimitBytes === undefined ? {} : { im2colLimitBytes: options.im2colLimitBytes },
   );
@@ -230,22 +271,34 @@ export interface GradientGraph {
  */
 export function buildGradientGraph(model: Model, loss: TrainingLoss, shape: StepShape, options: BuildOptions = {}): GradientGraph {
   const { tape, images, labels, net, embedded, grads } = forwardBackward(model, loss, shape, options, `${model.config.kind}_gradient`);
-  tape.output(embedded.loss);
   const gradients = new Map<string, string>();
   for (const spec of net.parameters) {
-    const g = tape.op('Identity', [grads.get(net.parameterValues.get(spec.name)!)!], spec.shape, {}, `grad:${spec.name}`);
-    tape.output(g);
-    gradients.set(spec.name, g);
+    const g = grads.get(net.parameterValues.get(spec.name)!)!;
+    gradients.set(spec.name, nameOutput(tape, g, `grad:${spec.name}`));
   }
+  const lossName = nameOutput(tape, embedded.loss, 'loss');
+  const lossState = new Map(embedded.state.map((s) => [s.slot, s.input]));
+  const described = {
+    kind: 'gradient',
+    images,
+    labels,
+    loss: lossName,
+    gradients: Object.fromEntries([...gradients].map(([p, g]) => [g, parameterInput(p)])),
+    dropouts: net.dropouts.map((d) => ({ input: dropoutInput(d.name), shape: d.shape, rate: d.rate })),
+    fixed: [...net.buffers.map((b) => bufferInput(b.name)), ...lossState.values()],
+  };
   return {
-    bytes: tape.builder.toModel({ producer: '@losskit/onnx-train' }),
+    bytes: tape.builder.toModel({
+      producer: '@losskit/onnx-train',
+      metadata: { [TRAINING_STEP_METADATA_KEY]: JSON.stringify(described) },
+    }),
     images,
     labels,
     parameters: new Map(net.parameters.map((p) => [p.name, net.parameterValues.get(p.name)!])),
     buffers: new Map(net.buffers.map((b) => [b.name, bufferInput(b.name)])),
-    lossState: new Map(embedded.state.map((s) => [s.slot, s.input])),
+    lossState,
     dropouts: net.dropouts.map((d) => ({ ...d, input: dropoutInput(d.name) })),
-    loss: embedded.loss,
+    loss: lossName,
     gradients,
   };
 }
@@ -284,29 +337,56 @@ export function buildTrainingStep(
 
   const parameters = new Map<string, CarriedValue>();
   const optimizerState = new Map<string, CarriedValue>();
-  const carriedOut = (value: string) => {
-    tape.output(value);
-    return value;
-  };
+  // every carried value leaves under the name of the input it replaces (nodes first, names after:
+  // renaming a value that later nodes still read by its old name would cut them off)
+  const carried: [value: string, input: string, shape: readonly number[], put: (output: string) => void][] = [];
   for (const spec of net.parameters) {
     const w = net.parameterValues.get(spec.name)!;
     const state = Object.fromEntries(rule.slots(optimizer).map((slot) => [slot, tape.input(`opt:${spec.name}/${slot}`, spec.shape)]));
     const updated = rule.update(tape, optimizer, w, grads.get(w)!, state, { learningRate, step });
-    parameters.set(spec.name, { input: w, output: carriedOut(updated.weight), shape: spec.shape });
+    carried.push([updated.weight, w, spec.shape, (output) => parameters.set(spec.name, { input: w, output, shape: spec.shape })]);
     for (const [slot, input] of Object.entries(state))
-      optimizerState.set(`${spec.name}/${slot}`, { input, output: carriedOut(updated.state[slot]!), shape: spec.shape });
+      carried.push([
+        updated.state[slot]!,
+        input,
+        spec.shape,
+        (output) => optimizerState.set(`${spec.name}/${slot}`, { input, output, shape: spec.shape }),
+      ]);
   }
   const buffers = new Map<string, CarriedValue>();
-  for (const spec of net.buffers)
-    buffers.set(spec.name, { input: bufferInput(spec.name), output: carriedOut(net.bufferUpdates.get(spec.name)!), shape: spec.shape });
+  for (const spec of net.buffers) {
+    const input = bufferInput(spec.name);
+    carried.push([net.bufferUpdates.get(spec.name)!, input, spec.shape, (output) => buffers.set(spec.name, { input, output, shape: spec.shape })]);
+  }
   const lossState = new Map<string, CarriedValue>();
-  for (const s of embedded.state) lossState.set(s.slot, { input: s.input, output: carriedOut(s.next), shape: s.shape });
-  tape.output(embedded.loss);
-  tape.output(confusion);
+  for (const s of embedded.state)
+    carried.push([s.next, s.input, s.shape, (output) => lossState.set(s.slot, { input: s.input, output, shape: s.shape })]);
+  for (const [value, input, , put] of carried) put(nameOutput(tape, value, updatedOutputName(input)));
+  const lossName = nameOutput(tape, embedded.loss, 'loss');
+  const confusionName = nameOutput(tape, confusion, 'confusion');
 
   const dropouts = net.dropouts.map((d) => ({ ...d, input: dropoutInput(d.name) }));
+  const described = {
+    kind: 'training_step',
+    optimizer,
+    images,
+    labels,
+    learningRate,
+    step,
+    loss: lossName,
+    confusion: confusionName,
+    carried: Object.fromEntries(carried.map(([, input]) => [updatedOutputName(input), input])),
+    dropouts: dropouts.map((d) => ({ input: d.input, shape: d.shape, rate: d.rate })),
+  };
   return {
-    bytes: tape.builder.toModel({ docString: `training step of ${model.config.kind}`, producer: '@losskit/onnx-train' }),
+    bytes: tape.builder.toModel({
+      docString: `training step of ${model.config.kind}`,
+      producer: '@losskit/onnx-train',
+      metadata: {
+        [TRAINING_STEP_METADATA_KEY]: JSON.stringify(described),
+        'losskit.carried': JSON.stringify(described.carried),
+      },
+    }),
     shape,
     images,
     labels,
@@ -317,8 +397,8 @@ export function buildTrainingStep(
     buffers,
     lossState,
     dropouts,
-    loss: embedded.loss,
-    confusion,
+    loss: lossName,
+    confusion: confusionName,
     nodeCount: tape.builder.nodeCount(),
   };
 }
@@ -332,15 +412,15 @@ export function buildTrainingStep(
  * const { bytes, logits } = buildEvalGraph(createModel({ kind: 'fcn', numClasses: 3 }), { batch: 1, height: 64, width: 64 });
  * ```
  */
-export function buildEvalGraph(model: Model, shape: StepShape): EvalGraph {
+export function buildEvalGraph(model: Model, shape: StepShape, options: Pick<BuildOptions, 'opset'> = {}): EvalGraph {
   checkShape(model, shape);
-  const tape = new Tape(new GraphBuilder(`${model.config.kind}_eval`));
+  const tape = new Tape(new GraphBuilder(`${model.config.kind}_eval`, options.opset === undefined ? {} : { opset: options.opset }));
   const images = tape.input('images', [shape.batch, model.inChannels, shape.height, shape.width]);
   const labels = tape.input('labels', [shape.batch, shape.height, shape.width], 'int32');
   const { net, logits } = buildNet(model, tape, 'eval', inputSources(tape), images);
-  const { confusion } = labelValues(tape, labels, logits, model.numClasses);
-  tape.output(logits);
-  tape.output(confusion);
+  const labelled = labelValues(tape, labels, logits, model.numClasses);
+  const confusion = nameOutput(tape, labelled.confusion, 'confusion');
+  const logitsName = nameOutput(tape, logits, 'logits');
   return {
     bytes: tape.builder.toModel({ docString: `evaluation of ${model.config.kind}`, producer: '@losskit/onnx-train' }),
     shape,
@@ -348,7 +428,7 @@ export function buildEvalGraph(model: Model, shape: StepShape): EvalGraph {
     labels,
     parameters: new Map(net.parameters.map((p) => [p.name, net.parameterValues.get(p.name)!])),
     buffers: new Map(net.buffers.map((b) => [b.name, bufferInput(b.name)])),
-    logits,
+    logits: logitsName,
     confusion,
   };
 }

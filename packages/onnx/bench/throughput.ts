@@ -19,7 +19,7 @@ import { compile as compileTfjs } from '@losskit/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { buildFeeds, createLossSession } from '../src/session.js';
+import { buildFeeds, createLossSession, freshTensors } from '../src/session.js';
 import { toOnnx } from '../src/to-onnx.js';
 import { type BenchCase, benchCases, benchData } from './cases.js';
 
@@ -203,7 +203,7 @@ for (const c of cases) {
     if (c.targetInput === 'labels') handFeeds.labels = new Tensor('float32', data.labels, [N, 1, H, W]);
     else handFeeds.target = new Tensor('float32', data.target, [N, C, H, W]);
     for (const [name, v] of Object.entries(params)) handFeeds[name] = new Tensor('float32', Float32Array.of(v), []);
-    const graphFeeds = buildFeeds(model, { inputs, params }, {});
+    const graphFeeds = buildFeeds(model, { inputs, params }, {}, freshTensors(Tensor));
 
     // 1-thread and 2-thread configurations are measured apart: a 2-thread session's pool keeps
     // spinning for a while after each run and would steal CPU from whatever runs next

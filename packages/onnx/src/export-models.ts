@@ -22,7 +22,7 @@ export function slug(name: string): string {
 }
 
 /** Every loss the package exports as a file: catalogue cases and the 27 experiments (literal and stateful EMA). */
-function exportableLosses(numClasses = 3): { file: string; loss: Loss }[] {
+export function exportableLosses(numClasses = 3): { file: string; loss: Loss }[] {
   const out = catalogueCases(numClasses).map(({ name, loss }) => ({ file: `catalogue/${slug(name)}.onnx`, loss }));
   for (const experiment of paperExperiments)
     for (const ema of ['literal', 'stateful'] as const)

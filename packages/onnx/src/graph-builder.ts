@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import { type OpsetContext, rewriteForOpset } from './opset-rules.js';
 
 const { onnx } = onnxProto;
 
@@ -63,7 +64,7 @@ export type AttrValue =
  * ```
  */
 export interface GraphBuilderOptions {
-  /** ai.onnx opset, 7..26 (onnxruntime-node 1.30 accepts up to 26). */
+  /** ai.onnx opset, 13..26 (onnxruntime 1.30 runs up to 26); nodes are written in that opset's form. */
   opset?: number;
 }
 
@@ -138,7 +139,18 @@ export interface BuiltNode {
  */
 export const DEFAULT_OPSET = 18;
 /**
- * The highest ai.onnx opset the builder accepts (what onnxruntime-node 1.30 loads).
+ * The lowest ai.onnx opset the builder accepts: from 13 on, ReduceSum, Split, Squeeze and
+ * Unsqueeze take their axes / sizes as inputs, which the builder's rewrites rely on.
+ *
+ * @example
+ * ```ts
+ * import { MIN_OPSET } from '@losskit/onnx';
+ * MIN_OPSET; // 13
+ * ```
+ */
+export const MIN_OPSET = 13;
+/**
+ * The highest ai.onnx opset the builder accepts (what onnxruntime 1.30 loads).
  *
  * @example
  * ```ts
@@ -147,7 +159,6 @@ export const DEFAULT_OPSET = 18;
  * ```
  */
 export const MAX_OPSET = 26;
-const MIN_OPSET = 7;
 
 const ELEM_TYPES: Record<OnnxElemType, number> = {
   float: onnx.TensorProto.DataType.FLOAT,
@@ -327,12 +338,14 @@ export class GraphBuilder {
   private readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
   private readonly built: BuiltNode[] = [];
   private readonly constants = new Map<string, string>();
+  /** The values of each int64 constant, by name (older opsets take some of them as attributes). */
+  private readonly intConstants = new Map<string, number[]>();
   private readonly domains = new Set<string>();
 
   constructor(name: string, options: GraphBuilderOptions = {}) {
     const opset = options.opset ?? DEFAULT_OPSET;
     if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET)
-      throw new Error(`opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET} (onnxruntime-node 1.30), got ${opset}`);
+      throw new Error(`opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET} (what losskit writes and onnxruntime 1.30 runs), got ${opset}`);
     this.name = name;
     this.opset = opset;
   }
@@ -392,14 +405,23 @@ export class GraphBuilder {
     const hint = data.length <= 8 ? `c_${type}_${data.map(text).join('_') || 'empty'}` : `c_${type}_vec${data.length}`;
     const name = this.reservedInitializer(this.uniqueName(hint), { type, dims: shape, data });
     this.constants.set(key, name);
+    if (type === 'int64') this.intConstants.set(name, data);
     return name;
   }
 
-  /** Appends a node; returns its output names. An input name '' is an omitted optional input. */
-  node(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, options: NodeOptions = {}): string[] {
-    for (const input of inputs)
-      if (input !== '' && !this.names.has(input))
-        throw new Error(`${opType} node: input '${input}' is not a value of graph '${this.name}'`);
+  /**
+   * Appends a node; returns its output names. An input name '' is an omitted optional input.
+   * The node is given in the current ONNX form (axes as inputs, …) and written in the form of
+   * the builder's opset (see rewriteForOpset), or refused when that opset cannot say it.
+   */
+  node(op: string, given: string[], attributes: Record<string, AttrValue> = {}, options: NodeOptions = {}): string[] {
+    for (const input of given)
+      if (input !== '' && !this.names.has(input)) throw new Error(`${op} node: input '${input}' is not a value of graph '${this.name}'`);
+    const written =
+      (options.domain ?? '') === '' ? rewriteForOpset(op, given, attributes, this.opsetContext(options.name ?? op)) : undefined;
+    const opType = written?.opType ?? op;
+    const inputs = written?.inputs ?? given;
+    const attrs = written?.attrs ?? attributes;
     const hint = options.name ?? opType;
     let name = hint;
     for (let i = 1; this.nodeNames.has(name) || (this.names.has(name) && typeof options.outputs !== 'object'); i++)
@@ -428,6 +450,15 @@ export class GraphBuilder {
     );
     this.built.push({ name, opType, domain, inputs, outputs, attrs });
     return outputs;
+  }
+
+  private opsetContext(hint: string): OpsetContext {
+    return {
+      opset: this.opset,
+      intsOf: (name) => this.intConstants.get(name),
+      ints: (values) => this.constant(values, 'int64'),
+      emit: (opType, inputs, attrs = {}) => this.node(opType, inputs, attrs, { name: `${hint}_${opType.toLowerCase()}` })[0]!,
+    };
   }
 
   /**

@@ -6,12 +6,14 @@ export {
   GraphBuilder,
   type GraphBuilderOptions,
   MAX_OPSET,
+  MIN_OPSET,
   type ModelOptions,
   type NodeOptions,
   type OnnxElemType,
   type TensorInit,
   irVersionFor,
 } from './graph-builder.js';
+export { type OpsetContext, type OpsetRewrite, rewriteForOpset } from './opset-rules.js';
 export { type Layout, type LayoutName, axesOf, makeLayout, physicalShape } from './layout.js';
 export {
   type ClassNormalization,
@@ -37,7 +39,16 @@ export {
   stateInputName,
   toOnnx,
 } from './to-onnx.js';
-export { AUTO_PROVIDERS, EXECUTION_PROVIDERS, type ExecutionProviderName, type OpenedSession, type SessionSettings, openSession } from './providers.js';
+export { type OpenedSession, type SessionSettings, openSession } from './providers.js';
+export { resolveRuntime } from './resolve-runtime.js';
+export {
+  EXECUTION_PROVIDERS,
+  type ExecutionProviderName,
+  type OrtModule,
+  type OrtRuntime,
+  type RuntimeName,
+  runtimeNameOf,
+} from './runtime.js';
 export {
   LossInputError,
   type LossRun,
@@ -46,7 +57,9 @@ export {
   type LossSessionOptions,
   type TensorData,
   TensorCache,
+  type TensorMaker,
   buildFeeds,
   createLossSession,
+  freshTensors,
 } from './session.js';
 export { checkRunValues } from './check-values.js';

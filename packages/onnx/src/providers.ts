@@ -1,40 +1,9 @@
-import { InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-common';
+import { resolveRuntime } from './resolve-runtime.js';
+import { EXECUTION_PROVIDERS, type ExecutionProviderName, type OrtModule, type RuntimeName } from './runtime.js';
 
 /**
- * Execution providers a loss session may ask for, in the order the caller prefers them.
- *
- * @example
- * ```ts
- * import { catalogue } from '@losskit/core';
- * import { createLossSession, type ExecutionProviderName } from '@losskit/onnx';
- * const providers: ExecutionProviderName[] = ['webgpu', 'cpu'];
- * const session = await createLossSession(catalogue.dice(), { providers });
- * ```
- */
-export type ExecutionProviderName = 'cuda' | 'webgpu' | 'cpu';
-/**
- * Every execution provider a loss session may ask for.
- *
- * @example
- * ```ts
- * import { EXECUTION_PROVIDERS } from '@losskit/onnx';
- * EXECUTION_PROVIDERS; // ['cuda', 'webgpu', 'cpu']
- * ```
- */
-export const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['cuda', 'webgpu', 'cpu'];
-/**
- * `'auto'`: try CUDA, then WebGPU, then CPU.
- *
- * @example
- * ```ts
- * import { AUTO_PROVIDERS } from '@losskit/onnx';
- * AUTO_PROVIDERS; // ['cuda', 'webgpu', 'cpu']
- * ```
- */
-export const AUTO_PROVIDERS: readonly ExecutionProviderName[] = EXECUTION_PROVIDERS;
-
-/**
- * ONNX Runtime session settings: thread counts and graph optimization level.
+ * ONNX Runtime session settings: the runtime, thread counts, graph optimization level, log level.
  *
  * @example
  * ```ts
@@ -45,9 +14,16 @@ export const AUTO_PROVIDERS: readonly ExecutionProviderName[] = EXECUTION_PROVID
  * ```
  */
 export interface SessionSettings {
+  /**
+   * The ONNX Runtime module to run on (`import * as ort from 'onnxruntime-web'`). Default: the
+   * platform's, onnxruntime-node in Node and onnxruntime-web in a browser bundle.
+   */
+  runtime?: OrtModule;
   intraOpThreads?: number;
   interOpThreads?: number;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** ONNX Runtime's session log level: 0 verbose … 4 fatal. Default 3 (errors only: no per-session warnings). */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
   /**
    * ONNX Runtime session config entries, e.g. `{ 'session.intra_op.allow_spinning': '0' }` or
    * `{ 'session.dynamic_block_base': '4' }` (see onnxruntime_session_options_config_keys.h).
@@ -75,18 +51,19 @@ function extraOptions(entries: Readonly<Record<string, string>>): Record<string,
 }
 
 /**
- * An ONNX Runtime session, the provider it runs on, and why earlier providers were skipped.
+ * An ONNX Runtime session, the runtime and provider it runs on, and why earlier providers were skipped.
  *
  * @example
  * ```ts
  * import { catalogue } from '@losskit/core';
  * import { type OpenedSession, openSession, toOnnx } from '@losskit/onnx';
- * const opened: OpenedSession = await openSession(toOnnx(catalogue.l2()).bytes, ['cuda', 'cpu']);
- * console.log(opened.provider, opened.skipped);
+ * const opened: OpenedSession = await openSession(toOnnx(catalogue.l2()).bytes, 'auto');
+ * console.log(opened.runtime, opened.provider, opened.skipped);
  * ```
  */
 export interface OpenedSession {
   readonly session: InferenceSession;
+  readonly runtime: RuntimeName;
   /** The provider the session runs on. */
   readonly provider: ExecutionProviderName;
   /** One line per provider tried before it: why it was skipped. */
@@ -94,7 +71,11 @@ export interface OpenedSession {
 }
 
 /**
- * Creates a session on the first provider that loads, saying why earlier ones were skipped.
+ * Creates a session on the first provider that can run, saying why earlier ones were skipped.
+ * `'auto'` is the runtime's own chain (onnxruntime-node: cuda, dml, coreml, cpu; onnxruntime-web:
+ * webgpu, wasm); no providers: the runtime's CPU provider. A provider the runtime cannot have
+ * (no such build, no library file, no WebGPU adapter) is skipped before ONNX Runtime is asked,
+ * so nothing is printed natively; sessions log errors only unless `logSeverityLevel` says otherwise.
  *
  * @example
  * ```ts
@@ -105,29 +86,36 @@ export interface OpenedSession {
  */
 export async function openSession(
   bytes: Uint8Array,
-  providers: readonly ExecutionProviderName[],
+  providers: readonly ExecutionProviderName[] | 'auto' | undefined,
   settings: SessionSettings = {},
-  create: typeof InferenceSession.create = InferenceSession.create.bind(InferenceSession),
 ): Promise<OpenedSession> {
-  if (providers.length === 0) throw new Error(`providers is empty: name at least one of ${EXECUTION_PROVIDERS.join(', ')}`);
-  for (const p of providers)
+  const runtime = await resolveRuntime(settings.runtime);
+  const chain = providers === 'auto' ? runtime.auto : (providers ?? [runtime.fallback]);
+  if (chain.length === 0) throw new Error(`providers is empty: name at least one of ${EXECUTION_PROVIDERS.join(', ')}, or 'auto'`);
+  for (const p of chain)
     if (!EXECUTION_PROVIDERS.includes(p))
       throw new Error(`unknown execution provider '${p}': expected one of ${EXECUTION_PROVIDERS.join(', ')}`);
   const skipped: string[] = [];
   const options: InferenceSession.SessionOptions = {
     graphOptimizationLevel: settings.graphOptimizationLevel ?? 'all',
+    logSeverityLevel: settings.logSeverityLevel ?? 3,
     ...(settings.intraOpThreads !== undefined ? { intraOpNumThreads: settings.intraOpThreads } : {}),
     ...(settings.interOpThreads !== undefined ? { interOpNumThreads: settings.interOpThreads } : {}),
     ...(settings.configEntries ? { extra: extraOptions(settings.configEntries) } : {}),
   };
-  for (const provider of providers) {
+  for (const provider of chain) {
+    const missing = await runtime.unavailable(provider);
+    if (missing !== undefined) {
+      skipped.push(`${provider} skipped: ${missing}`);
+      continue;
+    }
     try {
-      const session = await create(bytes, { ...options, executionProviders: [provider] });
-      return { session, provider, skipped };
+      const session = await runtime.ort.InferenceSession.create(bytes, { ...options, executionProviders: [provider] });
+      return { session, runtime: runtime.name, provider, skipped };
     } catch (error) {
       const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
       skipped.push(`${provider} skipped: ${reason}`);
     }
   }
-  throw new Error(`no execution provider could run the model:\n  ${skipped.join('\n  ')}`);
+  throw new Error(`no execution provider of ${runtime.name} could run the model:\n  ${skipped.join('\n  ')}`);
 }

@@ -14,10 +14,21 @@ import {
   sum,
 } from '@losskit/core';
 import { compareArrays, makeInputs } from '@losskit/test-utils';
-import type { InferenceSession } from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
+import * as web from 'onnxruntime-web';
+import type { InferenceSession } from 'onnxruntime-common';
 import { describe, expect, it } from 'vitest';
 import { openSession } from './providers.js';
-import { type LossRunInputs, TensorCache, buildFeeds, createLossSession } from './session.js';
+import type { OrtModule } from './runtime.js';
+import { type LossRunInputs, TensorCache, buildFeeds, createLossSession, freshTensors } from './session.js';
+
+/** onnxruntime-node with InferenceSession.create replaced (to see what a session is asked for). */
+const withCreate = (create: (bytes: Uint8Array, options?: InferenceSession.SessionOptions) => Promise<unknown>): OrtModule => ({
+  InferenceSession: { create } as unknown as OrtModule['InferenceSession'],
+  Tensor: ort.Tensor,
+  env: ort.env,
+  listSupportedBackends: ort.listSupportedBackends,
+} as OrtModule);
 import { toOnnx } from './to-onnx.js';
 
 const pred = input('pred');
@@ -114,6 +125,25 @@ describe('createLossSession', () => {
     await session.release();
   });
 
+  it('runs on onnxruntime-web (wasm) like on onnxruntime-node, and says which runtime and provider ran', async () => {
+    const loss = paperExperiments.find((e) => e.id === 12)!.build({ ema: 'stateful', numClasses: 3 });
+    const onWeb = await createLossSession(loss, { runtime: web });
+    const onNode = await createLossSession(loss);
+    expect([onWeb.runtime, onWeb.provider]).toEqual(['onnxruntime-web', 'wasm']);
+    expect([onNode.runtime, onNode.provider]).toEqual(['onnxruntime-node', 'cpu']);
+    for (let step = 0; step < 3; step++) {
+      const inputs = makeInputs(loss, sizes, 40 + step);
+      const [a, b] = [await onWeb.run({ inputs }), await onNode.run({ inputs })];
+      expect(compareArrays(`step ${step} value`, a.valueData, b.valueData, tol)).toBeUndefined();
+      expect(compareArrays(`step ${step} grad`, a.gradients.pred!, b.gradients.pred!, tol)).toBeUndefined();
+    }
+    // 'auto' on onnxruntime-web in Node: no WebGPU here, so wasm, and the log says why
+    const auto = await createLossSession(loss, { runtime: web, providers: 'auto' });
+    expect(auto.provider).toBe('wasm');
+    expect(auto.providerLog).toEqual([expect.stringMatching(/^webgpu skipped: .*no WebGPU/)]);
+    for (const s of [onWeb, onNode, auto]) await s.release();
+  });
+
   it('falls back from an unavailable provider and says why', async () => {
     const session = await createLossSession(l2, { providers: ['cuda', 'cpu'] });
     expect(session.provider).toBe('cpu');
@@ -127,21 +157,45 @@ describe('createLossSession', () => {
   it('tries providers in order, reporting each failure, and fails with every reason when none loads', async () => {
     const bytes = toOnnx(l2).bytes;
     const tried: string[] = [];
-    const fake = (fail: readonly string[]) =>
-      (async (_: Uint8Array, options?: InferenceSession.SessionOptions) => {
+    // without listSupportedBackends (an older onnxruntime-node) nothing is judged up front: ONNX Runtime is asked
+    const fake = (fail: readonly string[]) => ({
+      ...withCreate(async (_: Uint8Array, options?: InferenceSession.SessionOptions) => {
         const ep = String(options?.executionProviders?.[0]);
         tried.push(ep);
         if (fail.includes(ep)) throw new Error(`${ep} is not available here\nstack`);
-        return { ep } as unknown as InferenceSession;
-      }) as unknown as typeof InferenceSession.create;
-    const opened = await openSession(bytes, ['cuda', 'webgpu', 'cpu'], {}, fake(['cuda', 'webgpu']));
+        return { ep };
+      }),
+      listSupportedBackends: undefined,
+    });
+    const opened = await openSession(bytes, ['webgpu', 'cpu'], { runtime: fake(['webgpu']) });
     expect(opened.provider).toBe('cpu');
-    expect(opened.skipped).toEqual(['cuda skipped: cuda is not available here', 'webgpu skipped: webgpu is not available here']);
-    expect(tried).toEqual(['cuda', 'webgpu', 'cpu']);
-    await expect(openSession(bytes, ['cuda', 'cpu'], {}, fake(['cuda', 'cpu']))).rejects.toThrow(
-      /no execution provider could run the model:\n {2}cuda skipped: .*\n {2}cpu skipped/,
+    expect(opened.runtime).toBe('onnxruntime-node');
+    expect(opened.skipped).toEqual(['webgpu skipped: webgpu is not available here']);
+    expect(tried).toEqual(['webgpu', 'cpu']);
+    await expect(openSession(bytes, ['webgpu', 'cpu'], { runtime: fake(['webgpu', 'cpu']) })).rejects.toThrow(
+      /no execution provider of onnxruntime-node could run the model:\n {2}webgpu skipped: .*\n {2}cpu skipped/,
     );
-    await expect(openSession(bytes, ['tpu' as never])).rejects.toThrow(/unknown execution provider 'tpu': expected one of cuda, webgpu, cpu/);
+    await expect(openSession(bytes, ['tpu' as never])).rejects.toThrow(/unknown execution provider 'tpu': expected one of cuda, dml, coreml, webgpu, wasm, cpu/);
+  });
+
+  it("skips providers the runtime cannot have before asking ONNX Runtime (nothing printed natively), and 'auto' ends on CPU", async () => {
+    const tried: string[] = [];
+    const runtime = withCreate(async (bytes, options) => {
+      tried.push(String(options?.executionProviders?.[0]));
+      return ort.InferenceSession.create(bytes, options);
+    });
+    const opened = await openSession(toOnnx(l2).bytes, 'auto', { runtime });
+    expect(opened.provider).toBe('cpu');
+    // this machine's onnxruntime-node has no CUDA library on disk, no DirectML (Windows) or CoreML (macOS)
+    expect(tried).toEqual(['cpu']);
+    expect(opened.skipped).toEqual([
+      expect.stringMatching(/^cuda skipped: the cuda provider library libonnxruntime_providers_cuda\.so is not installed/),
+      expect.stringMatching(/^dml skipped: this onnxruntime-node build \(linux\/x64\) has no 'dml' provider/),
+      expect.stringMatching(/^coreml skipped: this onnxruntime-node build \(linux\/x64\) has no 'coreml' provider/),
+    ]);
+    expect(opened.session.inputNames).toEqual(['pred', 'target']);
+    await opened.session.release();
+    await expect(openSession(toOnnx(l2).bytes, ['wasm'], { runtime })).rejects.toThrow(/'wasm' is onnxruntime-web's provider/);
   });
 
   it('gives the same result with 1 and 2 intra-op threads', async () => {
@@ -160,7 +214,7 @@ describe('createLossSession', () => {
   it('reuses the tensors of a repeated feed and still reads changed data and params', async () => {
     const loss = { name: 'scaled', expr: mul2(param('A', { default: 1 })), params: { A: 1 } };
     const model = toOnnx(loss, { gradients: ['pred'] });
-    const cache = new TensorCache();
+    const cache = new TensorCache(ort.Tensor);
     const p = new Float32Array([1, 3]);
     const given = { prediction: { shape: [1, 2, 1, 1], data: p }, target: { shape: [1, 2, 1, 1], data: new Float32Array(2) } };
     const first = buildFeeds(model, { ...given, params: { A: 2 } }, {}, cache);
@@ -171,7 +225,8 @@ describe('createLossSession', () => {
     expect(third.A).not.toBe(first.A);
     expect(third.A!.data).toEqual(Float32Array.of(4));
     // without a cache every call makes fresh tensors
-    expect(buildFeeds(model, given, {}).pred).not.toBe(buildFeeds(model, given, {}).pred);
+    const fresh = freshTensors(ort.Tensor);
+    expect(buildFeeds(model, given, {}, fresh).pred).not.toBe(buildFeeds(model, given, {}, fresh).pred);
 
     const session = await createLossSession(loss);
     expect((await session.run({ ...given, params: { A: 2 } })).value).toBeCloseTo(10, 5);
@@ -184,14 +239,14 @@ describe('createLossSession', () => {
   it('passes session config entries to ONNX Runtime as nested extra options', async () => {
     const bytes = toOnnx(l2).bytes;
     let seen: InferenceSession.SessionOptions | undefined;
-    const capture = (async (_: Uint8Array, options?: InferenceSession.SessionOptions) => {
+    const capture = withCreate(async (_: Uint8Array, options?: InferenceSession.SessionOptions) => {
       seen = options;
-      return {} as InferenceSession;
-    }) as unknown as typeof InferenceSession.create;
+      return {};
+    });
     const configEntries = { 'session.intra_op.allow_spinning': '0', 'session.dynamic_block_base': '4' };
-    await openSession(bytes, ['cpu'], { configEntries }, capture);
+    await openSession(bytes, ['cpu'], { configEntries, runtime: capture });
     expect(seen?.extra).toEqual({ session: { intra_op: { allow_spinning: '0' }, dynamic_block_base: '4' } });
-    await expect(openSession(bytes, ['cpu'], { configEntries: { 'a.b': '1', 'a.b.c': '2' } }, capture)).rejects.toThrow(
+    await expect(openSession(bytes, ['cpu'], { configEntries: { 'a.b': '1', 'a.b.c': '2' }, runtime: capture })).rejects.toThrow(
       /session config entry 'a.b.c' clashes with the entry 'a.b'/,
     );
     // a real session accepts them
@@ -204,7 +259,7 @@ describe('createLossSession', () => {
   it('checks a repeated shape once, and still rejects what would be wrong on later runs', async () => {
     const loss = { name: 'scaled', expr: mul2(param('A', { default: 1 })), params: { A: 1 } };
     const model = toOnnx(loss, { gradients: ['pred'] });
-    const cache = new TensorCache();
+    const cache = new TensorCache(ort.Tensor);
     const zero = { shape: [1, 2, 1, 1], data: new Float32Array(2) };
     const given = { prediction: { shape: [1, 2, 1, 1], data: Float32Array.of(1, 3) }, target: zero };
     const first = buildFeeds(model, given, {}, cache);

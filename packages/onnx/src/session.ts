@@ -1,8 +1,10 @@
 import { InputError, type Node, type Role, leaves, lookupName, nameRecord } from '@losskit/core';
+import type { InferenceSession, Tensor, TensorConstructor } from 'onnxruntime-common';
 import { checkRunValues } from './check-values.js';
-import { type InferenceSession, Tensor } from 'onnxruntime-node';
 import { axesOf } from './layout.js';
-import { AUTO_PROVIDERS, type ExecutionProviderName, type SessionSettings, openSession } from './providers.js';
+import { type SessionSettings, openSession } from './providers.js';
+import { resolveRuntime } from './resolve-runtime.js';
+import type { ExecutionProviderName, RuntimeName } from './runtime.js';
 import {
   type GraphInputInfo,
   LOSS_OUTPUT,
@@ -26,7 +28,10 @@ import {
  * ```
  */
 export interface LossSessionOptions extends ToOnnxOptions, SessionSettings {
-  /** Providers in order of preference (default ['cpu']); 'auto' = cuda, webgpu, cpu. */
+  /**
+   * Providers in order of preference; 'auto' = the runtime's chain (onnxruntime-node: cuda, dml,
+   * coreml, cpu; onnxruntime-web: webgpu, wasm). Default: the runtime's CPU provider (cpu / wasm).
+   */
   providers?: readonly ExecutionProviderName[] | 'auto';
   /** Refuse NaN/±Inf in inputs, params and state with an InputError naming the first (default true), like core and tfjs. */
   checkFinite?: boolean;
@@ -109,6 +114,8 @@ export interface LossRun {
  */
 export interface LossSession {
   readonly model: OnnxLoss;
+  /** The ONNX Runtime package the session runs on. */
+  readonly runtime: RuntimeName;
   /** The execution provider the session runs on. */
   readonly provider: ExecutionProviderName;
   /** Why preferred providers were skipped, one line each. */
@@ -152,23 +159,43 @@ export type LossInputError = InputError;
  * ```
  */
 export async function createLossSession(source: Node | LossLike, options: LossSessionOptions = {}): Promise<LossSession> {
-  const { providers, intraOpThreads, interOpThreads, graphOptimizationLevel, configEntries, checkFinite = true, ...compile } = options;
+  const {
+    providers,
+    runtime,
+    intraOpThreads,
+    interOpThreads,
+    graphOptimizationLevel,
+    logSeverityLevel,
+    configEntries,
+    checkFinite = true,
+    ...compile
+  } = options;
   const inputLeaves = leaves(['expr' in source ? source.expr : source], 'input');
   const gradients = compile.gradients ?? (inputLeaves.has('pred') ? ['pred'] : []);
   const model = toOnnx(source, { ...compile, gradients });
-  const opened = await openSession(model.bytes, providers === 'auto' ? AUTO_PROVIDERS : (providers ?? ['cpu']), {
+  const ort = await resolveRuntime(runtime);
+  const opened = await openSession(model.bytes, providers, {
+    runtime: ort.ort,
     ...(intraOpThreads !== undefined ? { intraOpThreads } : {}),
     ...(interOpThreads !== undefined ? { interOpThreads } : {}),
     ...(graphOptimizationLevel !== undefined ? { graphOptimizationLevel } : {}),
+    ...(logSeverityLevel !== undefined ? { logSeverityLevel } : {}),
     ...(configEntries !== undefined ? { configEntries } : {}),
   });
-  return new OnnxLossSession(model, opened.session, opened.provider, opened.skipped, checkFinite);
+  return new OnnxLossSession(
+    model,
+    opened.session,
+    opened.runtime,
+    opened.provider,
+    opened.skipped,
+    new TensorCache(ort.ort.Tensor),
+    checkFinite,
+  );
 }
 
 class OnnxLossSession implements LossSession {
   readonly inputNames: readonly string[];
   private carried: Record<string, Float32Array> = {};
-  private readonly tensors = new TensorCache();
   /** [input, graph output] of each gradient, [slot, graph output] of each next state. */
   private readonly gradientOutputs: readonly [string, string][];
   private readonly stateOutputs: readonly [string, string][];
@@ -176,8 +203,10 @@ class OnnxLossSession implements LossSession {
   constructor(
     readonly model: OnnxLoss,
     private readonly session: InferenceSession,
+    readonly runtime: RuntimeName,
     readonly provider: ExecutionProviderName,
     readonly providerLog: readonly string[],
+    private readonly tensors: TensorCache,
     private readonly checkFinite = true,
   ) {
     this.inputNames = model.inputs.map((i) => i.name);
@@ -290,13 +319,16 @@ const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.
  * ```ts
  * import { catalogue } from '@losskit/core';
  * import { TensorCache, buildFeeds, toOnnx } from '@losskit/onnx';
+ * import { Tensor } from 'onnxruntime-node';
  * const model = toOnnx(catalogue.l1());
- * const cache = new TensorCache();
+ * const cache = new TensorCache(Tensor); // the Tensor class of the runtime that runs the feeds
  * const given = { prediction: { shape: [1, 1, 1, 2], data: new Float32Array([1, 2]) }, target: { shape: [1, 1, 1, 2], data: new Float32Array(2) } };
  * buildFeeds(model, given, {}, cache).pred === buildFeeds(model, given, {}, cache).pred; // true
  * ```
  */
-export class TensorCache {
+export class TensorCache implements TensorMaker {
+  constructor(private readonly Tensor: TensorConstructor) {}
+
   private readonly scalars = new Map<string, { value: number; tensor: Tensor }>();
   private readonly arrays = new Map<string, { data: Float32Array; dims: readonly number[]; tensor: Tensor }>();
 
@@ -307,26 +339,63 @@ export class TensorCache {
     // an explicit ArrayBuffer is off-heap from the start
     const data = new Float32Array(new ArrayBuffer(4));
     data[0] = value;
-    const tensor = new Tensor('float32', data, []);
+    const tensor = new this.Tensor('float32', data, []);
     this.scalars.set(name, { value, tensor });
     return tensor;
+  }
+
+  state(data: Float32Array, dims: readonly number[]): Tensor {
+    return new this.Tensor('float32', data, [...dims]);
   }
 
   /** A float tensor over `data` with `dims`, the same one as last time for the same name, array and dims. */
   array(name: string, data: Float32Array, dims: readonly number[]): Tensor {
     const hit = this.arrays.get(name);
     if (hit && hit.data === data && sameDims(hit.dims, dims)) return hit.tensor;
-    const tensor = new Tensor('float32', data, dims);
+    const tensor = new this.Tensor('float32', data, dims);
     this.arrays.set(name, { data, dims, tensor });
     return tensor;
   }
 }
 
-/** Feeds built without a cache: a fresh tensor each time, every input checked. */
-const NO_CACHE: Pick<TensorCache, 'scalar' | 'array'> = {
-  scalar: (_: string, value: number) => new Tensor('float32', Float32Array.of(value), []),
-  array: (_: string, data: Float32Array, dims: readonly number[]) => new Tensor('float32', data, dims),
-};
+/**
+ * Makes the tensors of a run: `TensorCache` (reuses them) or `freshTensors` (new ones each time).
+ *
+ * @example
+ * ```ts
+ * import { type TensorMaker, freshTensors } from '@losskit/onnx';
+ * import { Tensor } from 'onnxruntime-node';
+ * const tensors: TensorMaker = freshTensors(Tensor);
+ * tensors.scalar('A', 2).data; // Float32Array [2]
+ * ```
+ */
+export interface TensorMaker {
+  /** A rank-0 float tensor holding `value`. */
+  scalar(name: string, value: number): Tensor;
+  /** A float tensor over `data` with `dims`. */
+  array(name: string, data: Float32Array, dims: readonly number[]): Tensor;
+  /** A float tensor for a state slot (never reused: state changes every run). */
+  state(data: Float32Array, dims: readonly number[]): Tensor;
+}
+
+/**
+ * Tensors made fresh for every feed (every input checked each time), with a runtime's Tensor class.
+ *
+ * @example
+ * ```ts
+ * import { catalogue } from '@losskit/core';
+ * import { buildFeeds, freshTensors, toOnnx } from '@losskit/onnx';
+ * import * as ort from 'onnxruntime-web';
+ * const feeds = buildFeeds(toOnnx(catalogue.l1()), { prediction: { shape: [1, 1, 1, 1], data: [1] }, target: { shape: [1, 1, 1, 1], data: [0] } }, {}, freshTensors(ort.Tensor));
+ * ```
+ */
+export function freshTensors(Tensor: TensorConstructor): TensorMaker {
+  return {
+    scalar: (_: string, value: number) => new Tensor('float32', Float32Array.of(value), []),
+    array: (_: string, data: Float32Array, dims: readonly number[]) => new Tensor('float32', data, [...dims]),
+    state: (data: Float32Array, dims: readonly number[]) => new Tensor('float32', data, [...dims]),
+  };
+}
 
 /**
  * What a fully checked run looked like, so a run with the same shapes skips the checks: per
@@ -362,7 +431,7 @@ function repeatedFeeds(
   plan: FeedPlan,
   given: LossRunInputs,
   carried: Readonly<Record<string, Float32Array>>,
-  cache: Pick<TensorCache, 'scalar' | 'array'>,
+  cache: TensorMaker,
 ): Record<string, Tensor> | undefined {
   if (given.state) return undefined;
   if (given.inputs) for (const name in given.inputs) if (!plan.inputNames.has(name)) return undefined;
@@ -393,7 +462,7 @@ function repeatedFeeds(
     const count = shape.reduce((a, b) => a * b, 1);
     const data = lookupName(carried, info.source) ?? new Float32Array(count);
     if (data.length !== count) return undefined;
-    feeds[info.name] = new Tensor('float32', data, shape);
+    feeds[info.name] = cache.state(data, shape);
   }
   return feeds;
 }
@@ -404,9 +473,10 @@ function repeatedFeeds(
  * @example
  * ```ts
  * import { catalogue } from '@losskit/core';
- * import { buildFeeds, toOnnx } from '@losskit/onnx';
+ * import { buildFeeds, freshTensors, toOnnx } from '@losskit/onnx';
+ * import { Tensor } from 'onnxruntime-node';
  * const model = toOnnx(catalogue.l1());
- * const feeds = buildFeeds(model, { prediction: { shape: [1, 1, 1, 2], data: [1, 2] }, target: { shape: [1, 1, 1, 2], data: [0, 0] } }, {});
+ * const feeds = buildFeeds(model, { prediction: { shape: [1, 1, 1, 2], data: [1, 2] }, target: { shape: [1, 1, 1, 2], data: [0, 0] } }, {}, freshTensors(Tensor));
  * Object.keys(feeds); // ['pred', 'target']
  * ```
  */
@@ -414,7 +484,7 @@ export function buildFeeds(
   model: OnnxLoss,
   given: LossRunInputs,
   carried: Readonly<Record<string, Float32Array>>,
-  cache: Pick<TensorCache, 'scalar' | 'array'> = NO_CACHE,
+  cache: TensorMaker,
 ): Record<string, Tensor> {
   const layout = model.layout;
   const plan = planFor(model);
@@ -531,7 +601,7 @@ export function buildFeeds(
     const data = given_ === undefined ? new Float32Array(count) : toFloat32(what, given_);
     if (data.length !== count)
       throw new LossInputError(`${what} has ${data.length} values but needs ${count} (shape [${shape.join(', ')}])`);
-    feeds[info.name] = new Tensor('float32', data, shape);
+    feeds[info.name] = cache.state(data, shape);
     checkedStates.push(shape);
   }
   if (given.state)
@@ -540,6 +610,6 @@ export function buildFeeds(
         throw new LossInputError(
           `unknown state slot '${name}': the loss has ${plan.states.map((i) => `'${i.source}'`).join(', ') || 'no state'}`,
         );
-  if (cache !== NO_CACHE) CHECKED.set(cache, { model, given: checkedGiven, counts: checkedCounts, physical: checkedPhysical, states: checkedStates });
+  if (cache instanceof TensorCache) CHECKED.set(cache, { model, given: checkedGiven, counts: checkedCounts, physical: checkedPhysical, states: checkedStates });
   return feeds;
 }

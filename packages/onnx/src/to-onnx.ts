@@ -26,7 +26,7 @@ import { prepareLean } from './lean-rewrites.js';
 import { type RewriteFacts, prepareForLowering } from './rewrites.js';
 
 /**
- * The opset every loss graph is emitted at (onnxruntime-node 1.30 runs up to 26).
+ * The opset a loss graph is emitted at unless `opset` says otherwise (13 to 26 are valid, see MIN_OPSET / MAX_OPSET).
  *
  * @example
  * ```ts
@@ -94,7 +94,7 @@ export interface ToOnnxOptions {
    * constant chains the symbolic gradient leaves, where that makes the graph cheaper.
    */
   lean?: boolean;
-  /** ai.onnx opset (default LOSS_OPSET). */
+  /** ai.onnx opset, 13 to 26 (default LOSS_OPSET); the graph is valid at the opset it declares. */
   opset?: number;
 }
 
@@ -528,6 +528,10 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
       layout: layout.name,
       inputs: JSON.stringify(inputs.map((i) => ({ name: i.name, kind: i.kind, roles: i.roles, default: i.default }))),
       outputs: JSON.stringify(outputs.map((o) => ({ name: o.name, kind: o.kind, source: o.source }))),
+      // which output to feed back as which input on the next run (EMA state)
+      'losskit.carried': JSON.stringify(
+        Object.fromEntries(outputs.filter((o) => o.kind === 'state').map((o) => [o.name, stateInputName(o.source)])),
+      ),
     },
   });
   return { bytes, name, opset: g.opset, layout, inputs, outputs, nodeCount: g.nodeCount(), text: g.toText(), formula };

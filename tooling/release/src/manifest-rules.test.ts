@@ -17,7 +17,8 @@ const sourceManifest: Manifest = {
   publishConfig: { exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } } },
   dependencies: { '@losskit/core': 'workspace:^', 'onnx-proto': '^8.0.1' },
   devDependencies: { '@losskit/test-utils': 'workspace:*' },
-  peerDependencies: { 'onnxruntime-node': '>=1.20.0' },
+  peerDependencies: { 'onnxruntime-node': '>=1.20.0', 'onnxruntime-web': '>=1.20.0' },
+  peerDependenciesMeta: { 'onnxruntime-node': { optional: true }, 'onnxruntime-web': { optional: true } },
 };
 
 const packedManifest: Manifest = {
@@ -105,7 +106,7 @@ describe('manifest rules', () => {
       { packed: { dependencies: { ...packedManifest.dependencies, '@losskit/test-utils': '^0.1.0' } } },
       'private workspace package',
     ],
-    ['peers', { packed: { peerDependenciesMeta: { 'onnxruntime-node': { optional: true } } } }, 'must be a required peer'],
+    ['peers', { packed: { peerDependenciesMeta: { 'onnxruntime-node': { optional: true } } } }, 'onnxruntime-web must be an optional peer'],
     [
       'peers',
       { packed: { dependencies: { ...packedManifest.dependencies, 'onnxruntime-node': '1.30.0' } } },
@@ -126,7 +127,7 @@ describe('manifest rules', () => {
 
   it('asks @losskit/tfjs for tfjs-core as a required peer and tfjs-node(-gpu) as optional ones', () => {
     const tfjs = packageWith({
-      packed: { name: '@losskit/tfjs', peerDependencies: { '@tensorflow/tfjs-core': '^4.0.0', '@tensorflow/tfjs-node': '^4.0.0' } },
+      packed: { name: '@losskit/tfjs', peerDependencies: { '@tensorflow/tfjs-core': '^4.0.0', '@tensorflow/tfjs-node': '^4.0.0' }, peerDependenciesMeta: {} },
     });
     expect(checkManifest(tfjs).filter((p) => p.rule === 'peers').map((p) => p.message)).toEqual([
       '@tensorflow/tfjs-node must be an optional peer dependency',

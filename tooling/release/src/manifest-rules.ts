@@ -31,8 +31,9 @@ interface Rule {
 /** Peers each backend package must declare: what its code imports but the user's app provides. */
 const PEER_POLICY: Readonly<Record<string, { required: readonly string[]; optional: readonly string[] }>> = {
   '@losskit/tfjs': { required: ['@tensorflow/tfjs-core'], optional: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'] },
-  '@losskit/onnx': { required: ['onnxruntime-node'], optional: [] },
-  '@losskit/onnx-train': { required: ['onnxruntime-node'], optional: [] },
+  // either runtime: onnxruntime-node in Node, onnxruntime-web in browsers (a web app must not install the other)
+  '@losskit/onnx': { required: [], optional: ['onnxruntime-node', 'onnxruntime-web'] },
+  '@losskit/onnx-train': { required: [], optional: ['onnxruntime-node', 'onnxruntime-web'] },
 };
 
 /** Files that exist for tests only: test files, test support, fixtures, `testing/` helpers. */
