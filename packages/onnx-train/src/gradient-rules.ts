@@ -354,11 +354,12 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     return [tape.op('Div', [dY!, mul(tape, y, tape.scalar(2), ys)], ys)];
   },
 
-  // Y = max(X, 0): dX = dY where X > 0, else 0
+  // Y = max(X, 0): dX = dY where X > 0, else 0; read from Y (Y > 0 exactly where X > 0), so X need
+  // not be kept for the backward pass (after a batch norm, that frees one activation per layer)
   Relu: ({ tape, node, dOutputs: [dY] }) => {
-    const [x] = node.inputs as [string];
-    const positive = tape.emit('Greater', [x, tape.scalar(0)])[0]!;
-    return [tape.op('Where', [positive, dY!, tape.scalar(0)], tape.shape(x))];
+    const [y] = node.outputs as [string];
+    const positive = tape.emit('Greater', [y, tape.scalar(0)])[0]!;
+    return [tape.op('Where', [positive, dY!, tape.scalar(0)], tape.shape(y))];
   },
 
   // Y = sigmoid(X): dX = dY * Y * (1 - Y)
