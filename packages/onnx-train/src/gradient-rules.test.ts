@@ -1,7 +1,7 @@
 import { GraphBuilder } from '@losskit/onnx';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GRADIENT_RULES } from './gradient-rules.js';
+import { GRADIENT_RULES, imagesPerChunk } from './gradient-rules.js';
 import { relu, sigmoid, softmax } from './layers/activation.js';
 import { batchNorm } from './layers/batch-norm.js';
 import { classifierHead, conv2d, convTranspose2d } from './layers/conv.js';
@@ -37,7 +37,7 @@ interface RuleRow {
 
 const rows: RuleRow[] = [
   {
-    name: 'Conv 3x3, stride 1, padding 1 (dX, dW, dB)',
+    name: 'Conv 3x3, stride 1, padding 1 (dX by Conv with the flipped kernel, dW, dB)',
     check: { type: 'float', inputShape: [2, 2, 5, 5], build: (net, x) => conv2d(net, 'c', x, { out: 3, kernel: 3 }) },
     tolerance: FLOAT,
   },
@@ -79,7 +79,7 @@ const rows: RuleRow[] = [
     tolerance: FLOAT,
   },
   {
-    name: 'Conv 3x3, stride 2, padding 1, dW by the dilated-Conv form (im2col budget 0)',
+    name: 'Conv 3x3, stride 2, padding 1, dW one image at a time (tap budget 0)',
     check: {
       type: 'float',
       inputShape: [2, 2, 6, 5],
@@ -89,7 +89,7 @@ const rows: RuleRow[] = [
     tolerance: FLOAT,
   },
   {
-    name: 'Conv 2x2, stride 2 on an odd size, dW by the dilated-Conv form (cropped)',
+    name: 'Conv 2x2, stride 2 on an odd size, dW one image at a time (cropped)',
     check: {
       type: 'float',
       inputShape: [1, 2, 5, 5],
@@ -99,12 +99,23 @@ const rows: RuleRow[] = [
     tolerance: FLOAT,
   },
   {
-    name: 'ConvTranspose 4x4, stride 2, padding 1, output padding 1, dW by the dilated-Conv form',
+    name: 'ConvTranspose 4x4, stride 2, padding 1, output padding 1, dW one image at a time',
     check: {
       type: 'float',
       inputShape: [2, 2, 3, 3],
       im2colLimitBytes: 0,
       build: (net, x) => convTranspose2d(net, 't', x, { out: 2, kernel: 4, stride: 2, padding: 1, outputPadding: 1 }),
+    },
+    tolerance: FLOAT,
+  },
+  {
+    // one tap of one image: 2 channels x 6 x 5 floats = 240 bytes; of 3 images it does not fit 480: chunks 2 + 1
+    name: 'Conv 3x3, stride 1, dW over batch chunks of 2 + 1 images (tap budget 480 bytes)',
+    check: {
+      type: 'float',
+      inputShape: [3, 2, 6, 5],
+      im2colLimitBytes: 480,
+      build: (net, x) => conv2d(net, 'c', x, { out: 2, kernel: 3 }),
     },
     tolerance: FLOAT,
   },
@@ -144,7 +155,7 @@ const rows: RuleRow[] = [
     tolerance: DOUBLE,
   },
   {
-    name: 'batch norm, training mode (ReduceMean, Sub, Mul, Add, Sqrt, Div, Reshape)',
+    name: 'batch norm, training mode (one BatchNormalization node and its rule)',
     check: { type: 'double', inputShape: [2, 3, 3, 2], build: (net, x) => batchNorm(net, 'bn', x) },
     tolerance: { rtol: 1e-5, atol: 1e-6 },
   },
@@ -186,6 +197,23 @@ const rows: RuleRow[] = [
     },
     tolerance: DOUBLE,
   },
+  {
+    name: 'Sqrt, ReduceMean and Reshape (the primitives batch norm was built from)',
+    check: {
+      type: 'double',
+      inputShape: [2, 3, 2, 2],
+      build: (net, x) => {
+        const { tape } = net;
+        const shape = tape.shape(x);
+        const squared = tape.record('Mul', [x, x], {}, [shape], 'sq')[0]!;
+        const root = tape.record('Sqrt', [tape.record('Add', [squared, tape.scalar(1)], {}, [shape], 'plus1')[0]!], {}, [shape], 'sqrt')[0]!;
+        const mean = tape.record('ReduceMean', [x, tape.ints([1])], { keepdims: 1 }, [[2, 1, 2, 2]], 'rm')[0]!;
+        const centered = tape.record('Sub', [root, mean], {}, [shape], 'centered')[0]!;
+        return tape.record('Reshape', [centered, tape.ints([2, 12])], {}, [[2, 12]], 'flat')[0]!;
+      },
+    },
+    tolerance: DOUBLE,
+  },
 ];
 
 const covered = new Set<string>();
@@ -209,6 +237,17 @@ describe('gradient rules vs central finite differences', () => {
   afterAll(() => {
     // every rule in the table was exercised by at least one row above
     expect([...covered].filter((op) => op in GRADIENT_RULES).sort()).toEqual(Object.keys(GRADIENT_RULES).sort());
+  });
+});
+
+describe('batch chunks of a conv weight gradient', () => {
+  it('keep one tap copy within the budget: the whole batch, else balanced chunks, at least one image', () => {
+    const tap = 16 * 128 * 128 * 4; // one tap of one image: 16 channels of 128 x 128 floats (1 MiB)
+    expect(imagesPerChunk(8, tap, 64 * 2 ** 20)).toBe(8);
+    expect(imagesPerChunk(8, tap, 8 * tap)).toBe(8);
+    expect(imagesPerChunk(8, tap, 5 * tap)).toBe(4); // 5 images fit: 4 + 4
+    expect(imagesPerChunk(8, tap, 3 * tap)).toBe(3); // 3 + 3 + 2
+    expect(imagesPerChunk(8, tap, 0)).toBe(1);
   });
 });
 

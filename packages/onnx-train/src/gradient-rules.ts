@@ -87,8 +87,13 @@ function broadcastShape(a: Shape, b: Shape): number[] {
 /**
  * R[d, s, i, j] = sum over n, y, x of dense[n, d, y, x] * source[n, s, s_h*y + i - p_top, s_w*x + j - p_left]:
  * the weight gradient of Conv (source X, dense dY) and of ConvTranspose (source dY, dense X).
- * im2col (tapCorrelation) while its k² copies of the source fit the tape's budget, else the
- * copy-free form: Conv(source^T, dense^T, dilations = stride) with N and C swapped, cropped to k.
+ * One batched MatMul per tap: tap (i, j) is the strided Slice of the padded source that meets
+ * dense at offset (i, j), and MatMul(tap [n, S, h*w], dense^T [n, h*w, D]) summed over n is
+ * R[:, :, i, j]^T. Only one tap's copy is live at a time; where one tap of the whole batch exceeds
+ * the tape's budget, the batch is cut into chunks whose partial sums are added. (ORT runs the
+ * per-tap MatMuls near its GEMM speed; stacking all k² taps first (an im2col Concat) costs a
+ * second copy for no faster GEMM, and a Conv with the dense image as a dilated kernel, the
+ * copy-free alternative, ran 2-3x slower and did not scale with threads.)
  */
 function weightGradient(
   tape: Tape,
@@ -98,23 +103,44 @@ function weightGradient(
   kernel: [number, number],
   strides: readonly number[],
 ): string {
-  const [n, channels] = tape.shape(source) as [number, number];
+  const padded = padSpatial(tape, source, pads);
+  const [n, channels] = tape.shape(padded) as [number, number];
   const [, d, h, w] = tape.shape(dense) as [number, number, number, number];
-  const bytes = n * kernel[0] * kernel[1] * channels * h * w * (tape.type === 'double' ? 8 : 4);
-  if (bytes <= tape.im2colLimitBytes) return tapCorrelation(tape, padSpatial(tape, source, pads), dense, kernel, strides);
-  const ss = tape.shape(source);
-  const full = [0, 1].map((a) => ss[2 + a]! + pads[a]! + pads[a + 2]! - strides[a]! * ((a === 0 ? h : w) - 1));
-  const correlation = tape.op(
-    'Conv',
-    [transpose(tape, source, [1, 0, 2, 3]), transpose(tape, dense, [1, 0, 2, 3])],
-    [channels, d, full[0]!, full[1]!],
-    { pads: [...pads], dilations: [...strides], kernel_shape: [h, w] },
-  );
-  const cropped =
-    full[0] === kernel[0] && full[1] === kernel[1]
-      ? correlation
-      : tape.op('Slice', [correlation, tape.ints([0, 0]), tape.ints(kernel), tape.ints([2, 3])], [channels, d, ...kernel]);
-  return transpose(tape, cropped, [1, 0, 2, 3]);
+  const [kh, kw] = kernel;
+  const [sh, sw] = strides as [number, number];
+  const imageTapBytes = channels * h * w * (tape.type === 'double' ? 8 : 4);
+  const perChunk = imagesPerChunk(n, imageTapBytes, tape.im2colLimitBytes);
+  const partials: string[] = [];
+  for (let first = 0; first < n; first += perChunk) {
+    const nb = Math.min(perChunk, n - first);
+    const chunk = (v: string) =>
+      nb === n ? v : tape.op('Slice', [v, tape.ints([first]), tape.ints([first + nb]), tape.ints([0])], [nb, ...tape.shape(v).slice(1)]);
+    const src = chunk(padded);
+    const denseT = transpose(tape, tape.op('Reshape', [chunk(dense), tape.ints([nb, d, h * w])], [nb, d, h * w]), [0, 2, 1]);
+    const taps: string[] = [];
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++) {
+        const ends = tape.ints([i + sh * (h - 1) + 1, j + sw * (w - 1) + 1]);
+        const tap = tape.op('Slice', [src, tape.ints([i, j]), ends, tape.ints([2, 3]), tape.ints([sh, sw])], [nb, channels, h, w]);
+        const rows = tape.op('Reshape', [tap, tape.ints([nb, channels, h * w])], [nb, channels, h * w]);
+        const product = tape.op('MatMul', [rows, denseT], [nb, channels, d]);
+        taps.push(tape.op('ReduceSum', [product, tape.ints([0])], [1, channels, d], { keepdims: 1 }));
+      }
+    partials.push(taps.length === 1 ? taps[0]! : tape.op('Concat', taps, [kh * kw, channels, d], { axis: 0 }));
+  }
+  const summed = partials.reduce((a, b) => tape.op('Add', [a, b], [kh * kw, channels, d]));
+  const ordered = transpose(tape, summed, [2, 1, 0]);
+  return tape.op('Reshape', [ordered, tape.ints([d, channels, kh, kw])], [d, channels, kh, kw]);
+}
+
+/**
+ * Images per batch chunk of a weight gradient: the whole batch while one tap of it fits `budget`
+ * bytes, else as few balanced chunks as fit (8 images with room for 5: 4 + 4), at least one image.
+ */
+export function imagesPerChunk(images: number, imageTapBytes: number, budget: number): number {
+  if (images * imageTapBytes <= budget) return images;
+  const chunks = Math.ceil(images / Math.max(1, Math.floor(budget / imageTapBytes)));
+  return Math.ceil(images / chunks);
 }
 
 /** Zero padding of the spatial axes, pads [top, left, bottom, right]. */
@@ -123,38 +149,6 @@ function padSpatial(tape: Tape, x: string, pads: readonly number[]): string {
   const [n, c, h, w] = tape.shape(x) as [number, number, number, number];
   const [t, l, b, r] = pads as [number, number, number, number];
   return tape.op('Pad', [x, tape.ints([0, 0, t, l, 0, 0, b, r])], [n, c, h + t + b, w + l + r]);
-}
-
-/**
- * R[d, s, i, j] = sum over n, y, x of dense[n, d, y, x] * source[n, s, i + stride*y, j + stride*x]
- * (source already padded): a weight gradient. Built as the k*k strided Slices of source stacked
- * on channels and one batched MatMul against dense (an im2col), which ORT runs 1.2-2x faster
- * than the equivalent Conv with a dilated, image-sized kernel.
- */
-function tapCorrelation(tape: Tape, source: string, dense: string, kernel: [number, number], strides: readonly number[]): string {
-  const [n, channels] = tape.shape(source) as [number, number];
-  const [, d, h, w] = tape.shape(dense) as [number, number, number, number];
-  const [kh, kw] = kernel;
-  const [sh, sw] = strides as [number, number];
-  const taps: string[] = [];
-  for (let i = 0; i < kh; i++)
-    for (let j = 0; j < kw; j++)
-      taps.push(
-        tape.op(
-          'Slice',
-          [source, tape.ints([i, j]), tape.ints([i + sh * (h - 1) + 1, j + sw * (w - 1) + 1]), tape.ints([2, 3]), tape.ints([sh, sw])],
-          [n, channels, h, w],
-        ),
-      );
-  const count = kh * kw;
-  const stacked = count === 1 ? taps[0]! : tape.op('Concat', taps, [n, count * channels, h, w], { axis: 1 });
-  const rows = tape.op('Reshape', [stacked, tape.ints([n, count * channels, h * w])], [n, count * channels, h * w]);
-  const denseT = transpose(tape, tape.op('Reshape', [dense, tape.ints([n, d, h * w])], [n, d, h * w]), [0, 2, 1]);
-  const products = tape.op('MatMul', [rows, denseT], [n, count * channels, d]);
-  const summed = tape.op('ReduceSum', [products, tape.ints([0])], [count * channels, d], { keepdims: 0 });
-  const byTap = tape.op('Reshape', [summed, tape.ints([count, channels, d])], [count, channels, d]);
-  const ordered = transpose(tape, byTap, [2, 1, 0]);
-  return tape.op('Reshape', [ordered, tape.ints([d, channels, kh, kw])], [d, channels, kh, kw]);
 }
 
 /** Bias gradient of a conv: sum of dY over batch and space. */
@@ -183,7 +177,8 @@ function convAttrs(node: TapeNode) {
  */
 export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
   // Y = Conv(X, W, B), stride s, pads p:
-  //   dX = ConvTranspose(dY, W) with output_padding so that it has X's size
+  //   dX = ConvTranspose(dY, W) with output_padding so that it has X's size; at stride 1 the same
+  //        as Conv(dY, W~, pads k-1-p) with W~[c,o,i,j] = W[o,c,k-1-i,k-1-j]
   //   dW[o,c,i,j] = sum_n,y dY[n,o,y] X[n,c,s*y+i-p]  (weightGradient: source X, dense dY)
   //   dB = sum over n, h, w of dY
   Conv: ({ tape, node, dOutputs: [dY], needs }) => {
@@ -193,7 +188,13 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     const ws = tape.shape(w);
     const ys = tape.shape(dY!);
     let dX: string | null = null;
-    if (needs[0]) {
+    const flippedPads = pads.map((p, i) => ws[2 + (i % 2)]! - 1 - p);
+    if (needs[0] && strides.every((s) => s === 1) && flippedPads.every((p) => p >= 0)) {
+      // stride 1: dX = Conv(dY, W^T flipped, pads k-1-p), the forward Conv kernel (faster in ORT than ConvTranspose)
+      const wT = transpose(tape, w, [1, 0, 2, 3]);
+      const flipped = tape.op('Slice', [wT, tape.ints([-1, -1]), tape.ints([-(2 ** 62), -(2 ** 62)]), tape.ints([2, 3]), tape.ints([-1, -1])], [ws[1]!, ws[0]!, ws[2]!, ws[3]!]);
+      dX = tape.op('Conv', [dY!, flipped], xs, { pads: flippedPads, kernel_shape: [ws[2]!, ws[3]!] });
+    } else if (needs[0]) {
       const outputPadding = [0, 1].map(
         (a) => xs[2 + a]! - (strides[a]! * (ys[2 + a]! - 1) + ws[2 + a]! - pads[a]! - pads[a + 2]!),
       );
@@ -222,6 +223,37 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
       : null;
     const dW = needs[1] ? weightGradient(tape, dY!, pads, x, [ws[2]!, ws[3]!], strides) : null;
     return [dX, dW, needs[2] ? biasGradient(tape, dY!) : null];
+  },
+
+  // Y = BatchNormalization(X, gamma, beta) in training mode (batch statistics over n, h, w; M values
+  // per channel), recorded with the saved mean mu and 1/sqrt(v + eps) = r (see layers/batch-norm.ts):
+  //   dbeta = sum dY,  dgamma = r * sum dY (X - mu)
+  //   dX = gamma r (dY - dbeta/M - (X - mu) r dgamma/M) = a dY + b X + k per channel, with
+  //   a = gamma r, b = -a r dgamma / M, k = -a dbeta / M - b mu
+  BatchNormalization: ({ tape, node, dOutputs: [dY], needs }) => {
+    const [x, gamma] = node.inputs as [string, string, string];
+    const [, mean, invStd] = node.outputs as [string, string, string];
+    const xs = tape.shape(x);
+    const [n, c, h, w] = xs as [number, number, number, number];
+    const count = n * h * w;
+    const vec = [c];
+    const col = [1, c, 1, 1];
+    const axes = tape.ints([0, 2, 3]);
+    const asColumn = (v: string) => tape.op('Reshape', [v, tape.ints(col)], col);
+    const dBeta = tape.op('ReduceSum', [dY!, axes], vec, { keepdims: 0 });
+    // sum dY (X - mu) = sum dY X - mu sum dY
+    const dotX = tape.op('ReduceSum', [mul(tape, dY!, x, xs), axes], vec, { keepdims: 0 });
+    const dot = tape.op('Sub', [dotX, mul(tape, mean, dBeta, vec)], vec);
+    const dGamma = mul(tape, dot, invStd, vec);
+    let dX: string | null = null;
+    if (needs[0]) {
+      const a = mul(tape, gamma, invStd, vec);
+      const b = tape.op('Neg', [mul(tape, mul(tape, a, invStd, vec), mul(tape, dGamma, tape.scalar(1 / count), vec), vec)], vec);
+      const k = tape.op('Neg', [tape.op('Add', [mul(tape, a, mul(tape, dBeta, tape.scalar(1 / count), vec), vec), mul(tape, b, mean, vec)], vec)], vec);
+      const scaled = mul(tape, dY!, asColumn(a), xs);
+      dX = tape.op('Add', [scaled, tape.op('Add', [mul(tape, x, asColumn(b), xs), asColumn(k)], xs)], xs);
+    }
+    return [dX, needs[1] ? dGamma : null, needs[2] ? dBeta : null];
   },
 
   // Y, I = MaxPool(X): dX[I[k]] += dY[k] (I indexes the flattened X)
@@ -322,11 +354,12 @@ export const GRADIENT_RULES: Readonly<Record<string, GradientRule>> = {
     return [tape.op('Div', [dY!, mul(tape, y, tape.scalar(2), ys)], ys)];
   },
 
-  // Y = max(X, 0): dX = dY where X > 0, else 0
+  // Y = max(X, 0): dX = dY where X > 0, else 0; read from Y (Y > 0 exactly where X > 0), so X need
+  // not be kept for the backward pass (after a batch norm, that frees one activation per layer)
   Relu: ({ tape, node, dOutputs: [dY] }) => {
-    const [x] = node.inputs as [string];
-    const positive = tape.emit('Greater', [x, tape.scalar(0)])[0]!;
-    return [tape.op('Where', [positive, dY!, tape.scalar(0)], tape.shape(x))];
+    const [y] = node.outputs as [string];
+    const positive = tape.emit('Greater', [y, tape.scalar(0)])[0]!;
+    return [tape.op('Where', [positive, dY!, tape.scalar(0)], tape.shape(y))];
   },
 
   // Y = sigmoid(X): dX = dY * Y * (1 - Y)

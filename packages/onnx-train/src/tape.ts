@@ -134,6 +134,15 @@ export class Tape {
     return outputs;
   }
 
+  /**
+   * Records, without emitting, a node that backward treats as one op whose forward was emitted
+   * as several nodes (a fused layer with its own rule, e.g. training-mode batch norm): `outputs`
+   * may list saved intermediates after the result, for the rule to read.
+   */
+  recordComposite(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}): void {
+    this.nodes.push({ opType, inputs, outputs, attrs });
+  }
+
   /** Emits a node that backward does not differentiate (gradient math, bookkeeping). */
   emit(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outShapes?: Shape[], name?: string): string[] {
     const outputs = this.builder.node(opType, inputs, attrs, {

@@ -29,6 +29,8 @@ export interface SessionSettings {
    * `{ 'session.dynamic_block_base': '4' }` (see onnxruntime_session_options_config_keys.h).
    */
   configEntries?: Readonly<Record<string, string>>;
+  /** ONNX Runtime's memory pattern (pre-planned activation blocks; default on, as in ORT). */
+  enableMemPattern?: boolean;
 }
 
 /** Config entries as the Node binding reads them: nested objects whose keys join with '.'. */
@@ -102,6 +104,7 @@ export async function openSession(
     ...(settings.intraOpThreads !== undefined ? { intraOpNumThreads: settings.intraOpThreads } : {}),
     ...(settings.interOpThreads !== undefined ? { interOpNumThreads: settings.interOpThreads } : {}),
     ...(settings.configEntries ? { extra: extraOptions(settings.configEntries) } : {}),
+    ...(settings.enableMemPattern !== undefined ? { enableMemPattern: settings.enableMemPattern } : {}),
   };
   for (const provider of chain) {
     const missing = await runtime.unavailable(provider);

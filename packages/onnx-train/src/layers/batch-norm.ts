@@ -22,9 +22,11 @@ export interface BatchNormOptions {
 
 /**
  * Batch normalization over (N, H, W) per channel, with learned scale gamma and shift beta.
- * Training: built from primitives so backward comes from their rules,
- *   mu = mean(x), v = mean((x-mu)^2), y = (x-mu)/sqrt(v+eps) * gamma + beta,
- * and the running mean / variance (unbiased, v * m/(m-1)) are updated as buffers.
+ * Training: mu = mean(x), v = mean(x^2) - mu^2 (two reductions that read x, nothing written),
+ * y = (x - mu)/sqrt(v + eps) * gamma + beta as one ONNX BatchNormalization (inference form, fed
+ * the batch statistics): a single pass over x. Recorded for backward as one training-mode
+ * `BatchNormalization` node (its rule in gradient-rules.ts); the running mean / variance
+ * (unbiased, v * m/(m-1)) are updated as buffers.
  * Evaluation: ONNX BatchNormalization with the running statistics.
  *
  * @example
@@ -50,29 +52,21 @@ export function batchNorm(net: Net, name: string, x: string, options: BatchNormO
   if (net.mode === 'eval')
     return tape.op('BatchNormalization', [x, gamma, beta, runningMean, runningVar], shape, { epsilon }, name);
 
-  const perChannel = [1, c, 1, 1];
   const axes = tape.ints([0, 2, 3]);
-  const channelShape = tape.ints(perChannel);
-  const record = (op: string, inputs: string[], out: readonly number[], attrs = {}) =>
-    tape.record(op, inputs, attrs, [out], `${name}.${op}`)[0]!;
-  const mean = record('ReduceMean', [x, axes], perChannel, { keepdims: 1 });
-  const centered = record('Sub', [x, mean], shape);
-  const variance = record('ReduceMean', [record('Mul', [centered, centered], shape), axes], perChannel, { keepdims: 1 });
-  const std = record('Sqrt', [record('Add', [variance, tape.scalar(epsilon)], perChannel)], perChannel);
-  const normalized = record('Div', [centered, std], shape);
-  const scaled = record('Mul', [normalized, record('Reshape', [gamma, channelShape], perChannel)], shape);
-  const y = record('Add', [scaled, record('Reshape', [beta, channelShape], perChannel)], shape);
-
   const count = n * h * w;
-  const flat = (v: string) => tape.op('Reshape', [v, tape.ints([c])], [c]);
+  const op = (type: string, inputs: string[], out: readonly number[], attrs = {}) => tape.op(type, inputs, out, attrs, `${name}.${type}.${tape.nodes.length}.${inputs.length}`);
+  const mean = op('ReduceMean', [x, axes], [c], { keepdims: 0 });
+  const meanOfSquares = op('Mul', [op('ReduceSumSquare', [x, axes], [c], { keepdims: 0 }), tape.scalar(1 / count)], [c]);
+  // E[x^2] - E[x]^2, clamped at 0 against rounding (conv outputs have |mean| of the order of their spread)
+  const variance = op('Max', [op('Sub', [meanOfSquares, op('Mul', [mean, mean], [c])], [c]), tape.scalar(0)], [c]);
+  const y = tape.op('BatchNormalization', [x, gamma, beta, mean, variance], shape, { epsilon }, name);
+  const invStd = op('Reciprocal', [op('Sqrt', [op('Add', [variance, tape.scalar(epsilon)], [c])], [c])], [c]);
+  tape.recordComposite('BatchNormalization', [x, gamma, beta], [y, mean, invStd], { training_mode: 1, epsilon });
+
   const blend = (running: string, batch: string) =>
-    tape.op(
-      'Add',
-      [tape.op('Mul', [running, tape.scalar(1 - momentum)], [c]), tape.op('Mul', [batch, tape.scalar(momentum)], [c])],
-      [c],
-    );
-  const unbiased = tape.op('Mul', [flat(variance), tape.scalar(count > 1 ? count / (count - 1) : 1)], [c]);
-  net.bufferUpdates.set(`${name}.runningMean`, blend(runningMean, flat(mean)));
+    tape.op('Add', [tape.op('Mul', [running, tape.scalar(1 - momentum)], [c]), tape.op('Mul', [batch, tape.scalar(momentum)], [c])], [c]);
+  const unbiased = tape.op('Mul', [variance, tape.scalar(count > 1 ? count / (count - 1) : 1)], [c]);
+  net.bufferUpdates.set(`${name}.runningMean`, blend(runningMean, mean));
   net.bufferUpdates.set(`${name}.runningVar`, blend(runningVar, unbiased));
   return y;
 }

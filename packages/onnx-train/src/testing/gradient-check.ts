@@ -19,7 +19,7 @@ export interface GradientCheckCase {
   readonly seed?: number;
   /** Central-difference step (default 1e-6 for double, 1e-2 for float). */
   readonly step?: number;
-  /** Tape's im2col budget (0: conv weight gradients take the dilated-Conv form). */
+  /** Tape's budget for one tap copy of a conv weight gradient (0: the batch one image at a time). */
   readonly im2colLimitBytes?: number;
 }
 
