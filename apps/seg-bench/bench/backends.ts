@@ -32,12 +32,13 @@ async function measure(backend: TrainingBackend): Promise<{ rows: ResultRow[]; w
     width: preset.width,
     depth: preset.depth,
     learningRate: preset.learningRate,
+    ema: 'literal',
     threads: 1,
   };
   const rows: ResultRow[] = [];
   const started = performance.now();
   const loss = paperLoss(27, { numClasses: dataset.classNames.length, ema: 'literal' });
-  await trainRun({ experiment: '27', loss: { kind: 'paper', id: 27 }, model: 'unet', seed: 1, settings }, loss, dataset, backend, {
+  await trainRun({ experiment: '27', loss: { kind: 'paper', id: 27 }, lossSource: 'paper:27', model: 'unet', seed: 1, settings }, loss, dataset, backend, {
     onRow: (row) => rows.push(row),
   });
   return { rows, wall: (performance.now() - started) / 1000 };

@@ -56,7 +56,11 @@ describe('command line', () => {
     expect(error(['--dataset', 'voc'])).toMatch(/--dataset voc needs --data-dir/);
     expect(error(['--data-dir', '/x'])).toMatch(/synthetic dataset is generated/);
     expect(error(['--workers', '2', '--threads', '2'])).toMatch(/= 4 threads on 2 cores/);
-    expect(error(['--lr', 'fast'])).toMatch(/--lr fast: expected a positive number/);
+    expect(error(['--lr', 'fast'])).toMatch(/--lr fast: expected a positive decimal number/);
+    // strict decimals: no hex, no Infinity, no blanks
+    for (const lr of ['0x10', 'Infinity', ' 1', '1e999', '-0.1']) expect(error(['--lr', lr])).toContain(`--lr ${lr}: expected a positive decimal number`);
+    // a negative number is the option's value, judged like 0
+    expect(error(['--epochs', '-1'])).toBe(error(['--epochs', '0']).replace('0:', '-1:'));
     expect(error(['--bogus'])).toMatch(/Unknown option '--bogus'.*see --help/);
     expect(error(['train'])).toMatch(/unexpected argument 'train'/);
     expect(error(['summary', '--epochs', '3'])).toMatch(/--epochs is a run option/);

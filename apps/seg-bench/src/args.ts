@@ -189,6 +189,38 @@ function oneOf<T extends string>(flag: string, value: string | undefined, allowe
   return value as T;
 }
 
+/** A plain decimal number: digits, an optional fraction and exponent (no hex, no Infinity, no blanks). */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+function positiveNumber(flag: string, value: string | undefined, fallback: number, example: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!DECIMAL.test(value) || !(n > 0) || !Number.isFinite(n)) {
+    throw new UsageError(`--${flag} ${value}: expected a positive decimal number such as ${example}`);
+  }
+  return n;
+}
+
+/**
+ * node's parseArgs reads `--epochs -1` as a missing value followed by an option `-1`; a value
+ * that looks like a negative number is joined to its option here so that the option's own check
+ * answers (`--epochs -1: expected a whole number >= 1`, as for 0).
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    const option = name === undefined ? undefined : (OPTIONS as Record<string, { type: string }>)[name];
+    const next = argv[i + 1];
+    if (option?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 function integer(flag: string, value: string | undefined, fallback: number, min?: number): number;
 function integer(flag: string, value: string | undefined, fallback: number | undefined, min?: number): number | undefined;
 function integer(flag: string, value: string | undefined, fallback: number | undefined, min = 1): number | undefined {
@@ -239,7 +271,7 @@ function parseModels(text: string): ModelKind[] {
 export function parseCommandLine(argv: readonly string[], cores = availableParallelism()): Command {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     // node's messages name the option; add where to look
     throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, '')} (see --help)`);
@@ -300,8 +332,7 @@ export function parseCommandLine(argv: readonly string[], cores = availableParal
         `lower one of them (workers x threads <= ${cores}) so ONNX Runtime threads do not fight over cores`,
     );
   }
-  const lr = values.lr === undefined ? preset.learningRate : Number(values.lr);
-  if (!(lr > 0 && Number.isFinite(lr))) throw new UsageError(`--lr ${values.lr}: expected a positive number such as 0.001`);
+  const lr = positiveNumber('lr', values.lr, preset.learningRate, '0.001');
   return {
     command: 'run',
     backend,

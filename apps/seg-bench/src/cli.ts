@@ -39,7 +39,13 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         return 0;
       }
       case 'run': {
-        const outcome = await runBenchmark(command, io.stderr);
+        const stop = onInterrupt(io, command.out);
+        let outcome: Awaited<ReturnType<typeof runBenchmark>>;
+        try {
+          outcome = await runBenchmark(command, io.stderr);
+        } finally {
+          stop();
+        }
         io.stdout.write(RENDERERS[command.format](summarize(outcome.rows)));
         if (command.format === 'markdown') io.stdout.write(`\n${epochCurves(outcome.rows)}`);
         for (const failure of outcome.failures) {
@@ -54,8 +60,28 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   }
 }
 
+/**
+ * Ctrl-C during a run: the rows finished so far are on disk (each was fsync'd as it arrived) and
+ * the results file's lock goes with the process, so say how to continue, then exit 130 (the
+ * shell's code for SIGINT). Returns the function that removes the handler.
+ */
+function onInterrupt(io: CliIo, out: string): () => void {
+  const handler = () => {
+    io.stderr.write(`\nseg-bench: interrupted; the finished epochs are saved in ${out}: rerun the same command to resume\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   // `pnpm bench -- --help` forwards the separator itself
   const argv = process.argv.slice(2);
-  process.exitCode = await main(argv[0] === '--' ? argv.slice(1) : argv);
+  try {
+    process.exitCode = await main(argv[0] === '--' ? argv.slice(1) : argv);
+  } catch (error) {
+    // anything main did not turn into a message still ends as one line, not a stack trace
+    process.stderr.write(`seg-bench: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
 }

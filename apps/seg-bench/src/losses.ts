@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -87,5 +89,27 @@ export async function buildLoss(ref: LossRef, options: PaperLossOptions): Promis
       return formulaLoss(ref.text, options.numClasses);
     case 'module':
       return moduleLoss(ref.path, options.numClasses);
+  }
+}
+
+/**
+ * What a loss is, for the run identity: the paper experiment's number, the formula's text, or a
+ * digest of the module file's bytes (the path may differ between machines, the content may not).
+ */
+export function lossSourceOf(ref: LossRef): string {
+  switch (ref.kind) {
+    case 'paper':
+      return `paper:${ref.id}`;
+    case 'formula':
+      return `formula:${ref.text}`;
+    case 'module': {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(resolve(ref.path));
+      } catch (error) {
+        throw new Error(`--loss-module ${ref.path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+      return `module:sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`;
+    }
   }
 }

@@ -39,4 +39,11 @@ describe('summary', () => {
     expect(csv[1]!.startsWith('2,paper.experiment1,unet,synthetic,onnx,1,1 2,0.6')).toBe(true);
     expect(JSON.parse(toJson(summary))[2].lossName).toBe('formula: CE');
   });
+
+  it('shows bare values, no ± column, for a single seed', () => {
+    const markdown = toMarkdown(summarize([fakeRow({ seed: 7, iou: 0.25 })]));
+    expect(markdown).toContain('### unet · synthetic · onnx · macro (seed 7)');
+    expect(markdown).toContain('| Experiment1 | 0.350 | 0.350 | 0.250 | 1.000 | 0.450 | 0.400 |');
+    expect(markdown).not.toContain('±');
+  });
 });

@@ -87,7 +87,9 @@ export function summarize(rows: readonly ResultRow[], options: { epoch?: number 
     );
 }
 
-const fmt = (s: Stat) => (s.mean === null ? 'n/a' : `${s.mean.toFixed(3)} ± ${(s.std ?? 0).toFixed(3)}`);
+/** `mean ± std`, or the bare value where only one seed went in (a ± 0.000 would claim a spread). */
+const fmt = (s: Stat, oneSeed: boolean) =>
+  s.mean === null ? 'n/a' : oneSeed ? s.mean.toFixed(3) : `${s.mean.toFixed(3)} ± ${(s.std ?? 0).toFixed(3)}`;
 const experimentName = (row: SummaryRow) => (/^\d+$/.test(row.experiment) ? `Experiment${row.experiment}` : row.lossName);
 
 /** Markdown: per (model, dataset, backend) a macro and a micro table shaped like Table 2. */
@@ -101,10 +103,11 @@ export function toMarkdown(summary: readonly SummaryRow[]): string {
   for (const [title, rows] of sections) {
     const seeds = [...new Set(rows.flatMap((r) => r.seeds))].sort((a, b) => a - b);
     for (const which of ['macro', 'micro'] as const) {
-      out.push(`### ${title} · ${which} (mean ± std over seeds ${seeds.join(', ')})`, '');
+      const oneSeed = seeds.length === 1;
+      out.push(`### ${title} · ${which} (${oneSeed ? `seed ${seeds[0]}` : `mean ± std over seeds ${seeds.join(', ')}`})`, '');
       out.push(`| Loss function | ${METRICS.map((m) => m.title).join(' | ')} |`);
       out.push(`|---|${METRICS.map(() => '---').join('|')}|`);
-      for (const row of rows) out.push(`| ${experimentName(row)} | ${METRICS.map((m) => fmt(row[which][m.key]!)).join(' | ')} |`);
+      for (const row of rows) out.push(`| ${experimentName(row)} | ${METRICS.map((m) => fmt(row[which][m.key]!, oneSeed)).join(' | ')} |`);
       out.push('');
     }
   }

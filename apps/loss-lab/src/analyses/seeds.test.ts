@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseResults, seedAnalysis, summarizeSeeds } from './seeds.js';
 
+/** A minimal results line: the row identity and one metric. */
+const line = (experiment: string, seed: number) =>
+  JSON.stringify({ experiment, model: 'unet', dataset: 'synthetic', backend: 'onnx', seed, epoch: 1, loss: 0.5 });
+
 const FIXTURE = join(import.meta.dirname, '..', '..', 'test', '__fixtures__', 'results.jsonl');
 
 describe('seed analysis (Fig. 9)', () => {
@@ -26,15 +30,23 @@ describe('seed analysis (Fig. 9)', () => {
   });
 
   it('gives no standard deviation for a single seed', () => {
-    const [s] = summarizeSeeds(parseResults('{"experiment":"e1","seed":1,"epoch":1,"loss":0.5}\n'));
+    const [s] = summarizeSeeds(parseResults(`${line('e1', 1)}\n`));
     expect(s).toMatchObject({ experiment: 'e1', metric: 'loss', mean: 0.5, std: null });
   });
 
   it('says which line is wrong and why', () => {
-    expect(() => parseResults('{"experiment":"e1","seed":1,"epoch":1}\n{"seed":2,"epoch":1}', 'r.jsonl')).toThrow(
-      "r.jsonl:2: missing field 'experiment'",
+    expect(() => parseResults(`${line('e1', 1)}\n{"seed":2,"epoch":1}\n`, 'r.jsonl')).toThrow(
+      "r.jsonl:2: not a results row: field 'experiment' is missing",
     );
-    expect(() => parseResults('{oops', 'r.jsonl')).toThrow('r.jsonl:1: not valid JSON');
+    expect(() => parseResults('{oops\n', 'r.jsonl')).toThrow('r.jsonl:1: not a JSON results row');
+  });
+
+  it('reads files as seg-bench does: a BOM skipped, a torn last line ignored, non-rows refused', () => {
+    expect(parseResults(`\uFEFF${line('e1', 1)}\n${line('e1', 2)}\n`, 'r.jsonl')).toHaveLength(2);
+    expect(parseResults(`${line('e1', 1)}\n${line('e1', 2).slice(0, 25)}`, 'r.jsonl')).toHaveLength(1);
+    for (const bad of ['null', '123', '[]', '{}']) {
+      expect(() => parseResults(`${line('e1', 1)}\n${bad}\n`, 'r.jsonl'), bad).toThrow('r.jsonl:2: not a results row');
+    }
   });
 
   it('shows a "no results file given" panel, and no figure, without a results file', () => {

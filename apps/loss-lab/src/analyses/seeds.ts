@@ -1,11 +1,24 @@
 import { readFileSync } from 'node:fs';
+import { parseResultsText } from '@losskit/seg-bench/results';
 import type { Analysis } from '../analysis.js';
 import { type Figure, vegaLite } from '../render/figure.js';
 import { escapeHtml } from '../render/html.js';
 
 /** Fields that identify a run or describe its settings, never metrics. */
-const IDENTITY = ['experiment', 'lossName', 'model', 'dataset', 'backend', 'seed', 'epoch'];
-const SETTINGS = new Set(['epochs', 'imageSize', 'batchSize', 'trainImages', 'valImages', 'trainSeconds', 'trainImagesPerSecond']);
+const IDENTITY = ['experiment', 'lossName', 'model', 'dataset', 'backend', 'seed', 'epoch', 'lossSource', 'ema'];
+const SETTINGS = new Set([
+  'epochs',
+  'imageSize',
+  'batchSize',
+  'trainImages',
+  'valImages',
+  'learningRate',
+  'width',
+  'depth',
+  'dataSeed',
+  'trainSeconds',
+  'trainImagesPerSecond',
+]);
 
 export interface ResultLine {
   readonly run: { experiment: string; model: string; dataset: string; backend: string; seed: number; epoch: number };
@@ -19,35 +32,18 @@ function flatten(value: unknown, prefix: string, out: Record<string, number>): v
     for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
 }
 
-/** Parses a seg-bench results file (JSON lines); errors name the line and what was missing. */
+/**
+ * Parses a seg-bench results file (JSON lines) with seg-bench's own reader, so both apps treat a
+ * byte order mark, a torn last line and lines that are not rows the same way; errors name the
+ * line and what was wrong.
+ */
 export function parseResults(text: string, source = 'results'): ResultLine[] {
-  const lines: ResultLine[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    let row: Record<string, unknown>;
-    try {
-      row = JSON.parse(line) as Record<string, unknown>;
-    } catch (e) {
-      throw new Error(`${source}:${i + 1}: not valid JSON (${(e as Error).message})`);
-    }
-    for (const key of ['experiment', 'seed', 'epoch'])
-      if (row[key] === undefined) throw new Error(`${source}:${i + 1}: missing field '${key}' (each line is one run after one epoch)`);
+  return parseResultsText(text, source).rows.map((row) => {
     const metrics: Record<string, number> = {};
     for (const [k, v] of Object.entries(row)) if (!IDENTITY.includes(k) && !SETTINGS.has(k)) flatten(v, k, metrics);
-    lines.push({
-      run: {
-        experiment: String(row.experiment),
-        model: String(row.model ?? '-'),
-        dataset: String(row.dataset ?? '-'),
-        backend: String(row.backend ?? '-'),
-        seed: Number(row.seed),
-        epoch: Number(row.epoch),
-      },
-      metrics,
-    });
+    const { experiment, model, dataset, backend, seed, epoch } = row;
+    return { run: { experiment, model, dataset, backend, seed, epoch }, metrics };
   });
-  return lines;
 }
 
 export interface SeedSummary {

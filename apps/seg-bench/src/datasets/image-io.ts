@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 
@@ -20,19 +20,104 @@ export interface RgbImage {
   readonly rgba: Uint8Array;
 }
 
+/**
+ * Decoded images are capped before decoding: a small file can claim a huge size (a 381 KB
+ * palette PNG saying 20000 x 20000 decodes to 1.6 GB of RGBA), so the size in the header is
+ * checked first. 40 megapixels is far above any segmentation dataset (VOC: 500 x 500 at most).
+ */
+export const MAX_IMAGE_PIXELS = 40_000_000;
+export const MAX_IMAGE_SIDE = 16_384;
+
+const KINDS: readonly [(s: import('node:fs').Stats) => boolean, string][] = [
+  [(s) => s.isDirectory(), 'a directory'],
+  [(s) => s.isFIFO(), 'a FIFO (named pipe)'],
+  [(s) => s.isSocket(), 'a socket'],
+  [(s) => s.isCharacterDevice() || s.isBlockDevice(), 'a device'],
+];
+
+/**
+ * Reads a whole file that must be a regular file. It is opened non-blocking and checked with
+ * fstat before reading, so a FIFO or a device under an image's name fails at once instead of
+ * blocking the loader forever (and there is no gap between the check and the read).
+ */
 function readBytes(file: string): Buffer {
+  let fd: number;
   try {
-    return readFileSync(file);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new DataFileError(file, code === 'ENOENT' ? 'file is missing' : `cannot read (${code ?? String(error)})`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      const kind = KINDS.find(([is]) => is(stat))?.[1] ?? 'not a plain file';
+      throw new DataFileError(file, `not a regular file (${kind}); images and label maps must be regular files`);
+    }
+    return readFileSync(fd);
+  } catch (error) {
+    if (error instanceof DataFileError) throw error;
+    throw new DataFileError(file, `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Width and height from a PNG's IHDR chunk (bytes 16..23), without decoding. */
+function pngSize(bytes: Buffer): { width: number; height: number } | undefined {
+  if (bytes.length < 24 || bytes.toString('latin1', 12, 16) !== 'IHDR') return undefined;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+/** JPEG start-of-frame markers (baseline, progressive, lossless, arithmetic): 0xC0..0xCF except DHT, JPG, DAC. */
+const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+
+/** Width and height from a JPEG's frame header, walking the marker segments before the scan. */
+function jpegSize(bytes: Buffer): { width: number; height: number } | undefined {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
+  let offset = 2;
+  while (offset + 4 <= bytes.length) {
+    if (bytes[offset] !== 0xff) return undefined;
+    const marker = bytes[offset + 1]!;
+    if (marker === 0xff) {
+      offset++; // fill byte
+      continue;
+    }
+    if (marker === 0xd9 || marker === 0xda) return undefined; // end of image / start of scan before any frame
+    const length = bytes.readUInt16BE(offset + 2);
+    if (SOF_MARKERS.has(marker)) {
+      if (offset + 9 > bytes.length) return undefined;
+      return { height: bytes.readUInt16BE(offset + 5), width: bytes.readUInt16BE(offset + 7) };
+    }
+    offset += 2 + length;
+  }
+  return undefined;
+}
+
+/** Refuses an image whose header claims more than the caps, before any decoding. */
+function checkSize(file: string, size: { width: number; height: number } | undefined, format: string): void {
+  if (size === undefined) return; // the decoder reports a broken header in its own words
+  const { width, height } = size;
+  if (width === 0 || height === 0) throw new DataFileError(file, `${format} header says ${width}x${height}: an empty image`);
+  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
+    throw new DataFileError(
+      file,
+      `${format} header says ${width}x${height} (${((width * height) / 1e6).toFixed(1)} megapixels), over the cap of ` +
+        `${MAX_IMAGE_SIDE} pixels a side and ${MAX_IMAGE_PIXELS / 1e6} megapixels; not decoded`,
+    );
   }
 }
 
 export function readJpeg(file: string): RgbImage {
   const bytes = readBytes(file);
+  checkSize(file, jpegSize(bytes), 'JPEG');
   try {
-    const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+    const decoded = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxMemoryUsageInMB: 1024,
+      maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
+    });
     return { width: decoded.width, height: decoded.height, rgba: decoded.data };
   } catch (error) {
     throw new DataFileError(file, `not a readable JPEG (${(error as Error).message})`);
@@ -42,6 +127,7 @@ export function readJpeg(file: string): RgbImage {
 /** Reads a label PNG as class indices: palette PNGs by palette index, grey PNGs by grey value. */
 export function readLabelPng(file: string): { width: number; height: number; labels: Uint8Array } {
   const bytes = readBytes(file);
+  checkSize(file, pngSize(bytes), 'PNG');
   let png: PNG;
   try {
     png = PNG.sync.read(bytes);

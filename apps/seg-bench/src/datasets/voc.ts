@@ -47,10 +47,25 @@ export function readIdList(file: string): string[] {
   } catch {
     throw new Error(`${file}: split list is missing (one image id per line expected)`);
   }
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0);
+  const ids: string[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const id = raw.trim();
+    if (id.length === 0) return;
+    checkId(id, `${file}:${index + 1}`);
+    ids.push(id);
+  });
+  return ids;
+}
+
+/**
+ * An image id names files inside the dataset folders (<dir>/JPEGImages/<id>.jpg): it may not
+ * hold a path separator or a NUL, so no list can make the loader read outside the dataset
+ * (`../../outside/x`) or an absolute path.
+ */
+export function checkId(id: string, where: string): void {
+  if (/[/\\\0]/.test(id) || id === '.' || id === '..') {
+    throw new Error(`${where}: image id '${id}' is not a plain file name (no / or \\): ids must stay inside the dataset folder`);
+  }
 }
 
 export function loadVoc(options: DatasetOptions): SegmentationDataset {

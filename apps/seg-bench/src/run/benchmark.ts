@@ -1,10 +1,12 @@
 import { rmSync } from 'node:fs';
 import type { RunCommand } from '../args.js';
+import type { SegmentationDataset } from '../datasets/dataset.js';
 import { loadDataset } from '../datasets/registry.js';
+import { buildLoss, lossSourceOf } from '../losses.js';
 import { ResultsFile } from '../results/results-file.js';
 import { runPool } from './pool.js';
 import { Progress, type ProgressStream } from './progress.js';
-import { type ResultRow, type RunSettings, type RunSpec, rowKey, runKey } from './run-spec.js';
+import { type ResultRow, type RunSettings, type RunSpec, identityOf, rowKey, runKey } from './run-spec.js';
 
 export interface BenchmarkOutcome {
   /** Rows of the runs this invocation covers (earlier ones from the file included). */
@@ -14,20 +16,36 @@ export interface BenchmarkOutcome {
 }
 
 /** Every (model, loss, seed) run of the command, in that nesting. */
-export function planRuns(command: RunCommand, settings: RunSettings): RunSpec[] {
+export function planRuns(command: RunCommand, settings: RunSettings, lossSources: readonly string[]): RunSpec[] {
   return command.models.flatMap((model) =>
-    command.losses.flatMap((choice) =>
-      command.seeds.map((seed): RunSpec => ({ experiment: choice.experiment, loss: choice.loss, model, seed, settings })),
+    command.losses.flatMap((choice, i) =>
+      command.seeds.map(
+        (seed): RunSpec => ({ experiment: choice.experiment, loss: choice.loss, lossSource: lossSources[i]!, model, seed, settings }),
+      ),
     ),
   );
 }
 
+/** The row keys a run writes, one per epoch. */
+export const runRowKeys = (run: RunSpec): string[] => Array.from({ length: run.settings.epochs }, (_, e) => runKey(run, e + 1));
+
+/** A benchmark ready to run: data loaded, losses checked, results file open and locked. */
+export interface PreparedBenchmark {
+  readonly dataset: SegmentationDataset;
+  readonly settings: RunSettings;
+  readonly runs: RunSpec[];
+  /** Runs with at least one epoch row missing from the results file. */
+  readonly pending: RunSpec[];
+  readonly results: ResultsFile;
+}
+
 /**
- * Runs the benchmark: loads the dataset once, skips runs whose every epoch is in the results
- * file already, spreads the others over the worker pool and appends each epoch's row as it
- * arrives (rows already present are not written again, so a resumed run adds only what is missing).
+ * Everything before the first run, in the order that keeps mistakes cheap: the data is read and
+ * every loss is built once here (a bad --loss formula fails now, before any worker starts and
+ * before the results file exists), then the results file is opened under its lock and checked
+ * against the run identity of every planned run.
  */
-export async function runBenchmark(command: RunCommand, log: ProgressStream): Promise<BenchmarkOutcome> {
+export async function prepareBenchmark(command: RunCommand, log: ProgressStream): Promise<PreparedBenchmark> {
   const dataset = loadDataset(command.dataset, {
     dataDir: command.dataDir,
     imageSize: command.imageSize,
@@ -41,6 +59,10 @@ export async function runBenchmark(command: RunCommand, log: ProgressStream): Pr
     for (const s of dataset.skipped.slice(0, 10)) log.write(`  ${s.reason}\n`);
     if (dataset.skipped.length > 10) log.write(`  ... and ${dataset.skipped.length - 10} more\n`);
   }
+  for (const choice of command.losses) {
+    if (choice.loss.kind !== 'paper') await buildLoss(choice.loss, { numClasses: dataset.classNames.length, ema: command.ema });
+  }
+  const lossSources = command.losses.map((choice) => lossSourceOf(choice.loss));
   const settings: RunSettings = {
     backend: command.backend,
     dataset: command.dataset,
@@ -55,14 +77,36 @@ export async function runBenchmark(command: RunCommand, log: ProgressStream): Pr
     width: command.width,
     depth: command.depth,
     learningRate: command.learningRate,
+    ema: command.ema,
     threads: command.threads,
   };
   if (command.fresh) rmSync(command.out, { force: true });
   const results = new ResultsFile(command.out);
   try {
-    results.checkCompatible(settings);
-    const runs = planRuns(command, settings);
-    const pending = runs.filter((run) => Array.from({ length: settings.epochs }, (_, e) => runKey(run, e + 1)).some((k) => !results.has(k)));
+    const runs = planRuns(command, settings, lossSources);
+    for (const run of runs) results.checkCompatible(identityOf(run));
+    const pending = runs.filter((run) => runRowKeys(run).some((k) => !results.has(k)));
+    return { dataset, settings, runs, pending, results };
+  } catch (error) {
+    results.close();
+    throw error;
+  }
+}
+
+/** The rows of `runs` in the results file, in file order. */
+export function rowsOf(results: ResultsFile, runs: readonly RunSpec[]): ResultRow[] {
+  const wanted = new Set(runs.flatMap(runRowKeys));
+  return results.rows.filter((row) => wanted.has(rowKey(row)));
+}
+
+/**
+ * Runs the benchmark on this machine: skips runs whose every epoch is in the results file
+ * already, spreads the others over the worker pool and appends each epoch's row as it arrives
+ * (rows already present are not written again, so a resumed run adds only what is missing).
+ */
+export async function runBenchmark(command: RunCommand, log: ProgressStream): Promise<BenchmarkOutcome> {
+  const { dataset, runs, pending, results } = await prepareBenchmark(command, log);
+  try {
     log.write(
       `seg-bench: ${runs.length} runs (${command.losses.length} losses x ${command.models.length} model(s) x ${command.seeds.length} seeds), ` +
         `${command.backend} backend, ${command.dataset} ${dataset.train.length}/${dataset.val.length} images ${command.imageSize}x${command.imageSize}, ` +
@@ -73,7 +117,7 @@ export async function runBenchmark(command: RunCommand, log: ProgressStream): Pr
     const failures: BenchmarkOutcome['failures'] = [];
     await runPool(
       pending,
-      { workers: command.workers, dataset, ema: command.ema },
+      { workers: command.workers, dataset },
       {
         onStart: (worker, run) => progress.start(worker, run),
         onStep: (worker, epoch, step, steps) => progress.step(worker, epoch, step, steps),
@@ -89,8 +133,7 @@ export async function runBenchmark(command: RunCommand, log: ProgressStream): Pr
       },
     );
     progress.end();
-    const wanted = new Set(runs.flatMap((run) => Array.from({ length: settings.epochs }, (_, e) => runKey(run, e + 1))));
-    return { rows: results.rows.filter((row) => wanted.has(rowKey(row))), failures, skippedFiles: dataset.skipped.length };
+    return { rows: rowsOf(results, runs), failures, skippedFiles: dataset.skipped.length };
   } finally {
     results.close();
   }

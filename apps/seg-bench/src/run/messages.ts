@@ -4,7 +4,7 @@ import type { ResultRow, RunSpec } from './run-spec.js';
 /** Parent -> worker. The dataset is decoded once by the parent and sent to each worker. */
 export type ToWorker =
   | { readonly type: 'dataset'; readonly dataset: SegmentationDataset }
-  | { readonly type: 'run'; readonly spec: RunSpec; readonly ema: 'literal' | 'stateful' };
+  | { readonly type: 'run'; readonly spec: RunSpec };
 
 /** Worker -> parent. */
 export type FromWorker =

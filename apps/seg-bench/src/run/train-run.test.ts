@@ -32,12 +32,13 @@ async function train(
     width: model === 'fcn' ? 2 : 4,
     depth: 2,
     learningRate: 3e-3,
+    ema: 'stateful',
     threads: 1,
   };
   const rows: ResultRow[] = [];
   // experiment 11 carries EMA state between steps
   const loss = paperLoss(11, { numClasses: data.classNames.length, ema: 'stateful' });
-  await trainRun({ experiment: '11', loss: { kind: 'paper', id: 11 }, model, seed, settings }, loss, data, backend, {
+  await trainRun({ experiment: '11', loss: { kind: 'paper', id: 11 }, lossSource: 'paper:11', model, seed, settings }, loss, data, backend, {
     onRow: (row) => rows.push(row),
   });
   return rows.map(({ trainSeconds, trainImagesPerSecond, ...scores }) => scores);

@@ -24,11 +24,11 @@ process.on('message', (message: ToWorker) => {
     return;
   }
   void (async () => {
-    const { spec, ema } = message;
+    const { spec } = message;
     try {
       if (!dataset) throw new Error('worker got a run before its dataset');
       const backend = await BACKENDS[spec.settings.backend]!();
-      const loss = await buildLoss(spec.loss, { numClasses: dataset.classNames.length, ema });
+      const loss = await buildLoss(spec.loss, { numClasses: dataset.classNames.length, ema: spec.settings.ema });
       await trainRun(spec, loss, dataset, backend, {
         onStep: (epoch, step, steps) => send({ type: 'step', epoch, step, steps }),
         onRow: (row) => send({ type: 'row', row }),
