@@ -61,7 +61,7 @@ const HAND: Record<string, Hand> = {
   },
 };
 
-const experiment = (id: number) => paperExperiments.find((e) => e.id === id)!.build();
+const experiment = (id: number) => paperExperiments.find((e) => e.id === id)!.build({ reading: 'batch' });
 const LOSSES: Record<string, Loss> = {
   'exp 1': experiment(1),
   'exp 7': experiment(7),
