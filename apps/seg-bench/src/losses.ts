@@ -26,11 +26,12 @@ export interface PaperLossOptions {
 /**
  * Names a --loss formula may use. The prediction is `pred` (logits [batch, class, spatial]), the
  * truth is `labels` (class indices, one-hot encoded in the graph); `target` is that one-hot
- * tensor, `probs` the softmax of pred, and CE, L1, L2 the paper's base terms (mean cross-entropy,
- * mean |probs - target|, mean (probs - target)^2). Coefficients are numbers.
+ * tensor, `probs` the softmax of pred, and CE, L1, L2 the paper's base terms as scalars (mean
+ * cross-entropy, mean |probs - target| and mean (probs - target)^2 over every element: the paper's
+ * 'batch' reading, since a formula is one number per batch). Coefficients are numbers.
  */
 function formulaNames(numClasses: number): Record<string, Node> {
-  const terms = paperTerms(numClasses);
+  const terms = paperTerms(numClasses, { reading: 'batch' });
   const pred = leaves([terms.L1], 'input').get('pred')!;
   const labels = leaves([terms.L1], 'input').get('labels')!;
   return {

@@ -46,4 +46,33 @@ describe('summary', () => {
     expect(markdown).toContain('| Experiment1 | 0.350 | 0.350 | 0.250 | 1.000 | 0.450 | 0.400 |');
     expect(markdown).not.toContain('±');
   });
+
+  it('compares every experiment with Experiment 1 paired by seed, Holm-corrected, in every format', () => {
+    const grid = [
+      ...[0.5, 0.6, 0.55, 0.62].map((iou, i) => fakeRow({ experiment: '1', seed: i + 1, iou })),
+      ...[0.52, 0.63, 0.56, 0.66].map((iou, i) => fakeRow({ experiment: '2', seed: i + 1, iou })),
+      ...[0.5, 0.6, 0.55].map((iou, i) => fakeRow({ experiment: '3', seed: i + 1, iou })),
+    ];
+    const summary = summarize(grid);
+    expect(summary[0]!.vsBaseline).toBeNull();
+    const two = summary[1]!.vsBaseline!;
+    expect(two.n).toBe(4);
+    expect(two.meanDiff).toBeCloseTo(0.025, 12); // (0.02 + 0.03 + 0.01 + 0.04) / 4
+    expect(two.ci95![0]).toBeLessThan(two.meanDiff);
+    expect(two.pT).toBeGreaterThan(0);
+    const three = summary[2]!.vsBaseline!;
+    expect(three).toMatchObject({ n: 3, meanDiff: 0, pT: null, pHolm: null });
+    expect(two.pHolm).toBe(two.pT); // the only testable comparison in its family
+    const markdown = toMarkdown(summary);
+    expect(markdown).toContain('against Experiment1 (CE): macro IoU, paired by seed');
+    expect(markdown).toMatch(/\| Experiment2 \| 4 \| \+0\.025 \| \[\+0\.\d{3}, \+0\.\d{3}\] \| 0\.\d{3} \|/);
+    expect(markdown).toContain('cannot go below p = 0.13');
+    expect(markdown).toContain('over the 1 testable comparisons');
+    const csv = toCsv(summary).trim().split('\n');
+    const header = csv[0]!.split(',');
+    expect(header).toContain('vs_baseline_p_holm');
+    expect(Number(csv[2]!.split(',')[header.indexOf('vs_baseline_iou_diff')])).toBeCloseTo(0.025, 12);
+    expect(csv[1]!.split(',')[header.indexOf('vs_baseline_iou_diff')]).toBe('');
+    expect(JSON.parse(toJson(summary))[1].vsBaseline.n).toBe(4);
+  });
 });

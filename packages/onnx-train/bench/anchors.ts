@@ -103,7 +103,7 @@ async function ortCell(dir: string, threads: number, steps: number): Promise<Cel
     shape: manifest.batchShape,
   }));
   const trainer = new Trainer(
-    { model: manifest.config, loss: paperExperiments[26]!.build(), optimizer: { kind: 'adam' }, learningRate: LEARNING_RATE, threads },
+    { model: manifest.config, loss: paperExperiments[26]!.build({ reading: 'batch' }), optimizer: { kind: 'adam' }, learningRate: LEARNING_RATE, threads },
     { parameters, buffers },
   );
   const losses: number[] = [];

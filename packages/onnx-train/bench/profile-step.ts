@@ -19,7 +19,7 @@ const MODELS: Record<string, ModelConfig> = {
 const [name = 'unet-d3w16', sizeArg = '128', threadsArg = '1', stepsArg = '3'] = process.argv.slice(2);
 const size = Number(sizeArg);
 const model = createModel(MODELS[name]!);
-const graph = buildTrainingStep(model, paperExperiments[26]!.build(), { kind: 'adam' }, { batch: 8, height: size, width: size });
+const graph = buildTrainingStep(model, paperExperiments[26]!.build({ reading: 'batch' }), { kind: 'adam' }, { batch: 8, height: size, width: size });
 const session = await ort.InferenceSession.create(graph.bytes, {
   intraOpNumThreads: Number(threadsArg),
   interOpNumThreads: 1,

@@ -21,7 +21,7 @@ export function benchCases(C: number): BenchCase[] {
     const experiment = paperExperiments.find((e) => e.id === id)!;
     return {
       label: `experiment ${id}`,
-      loss: experiment.build({ numClasses: C }),
+      loss: experiment.build({ numClasses: C, reading: 'batch' }),
       targetInput: 'labels',
       fused: (data, grad, scratch, params) => fusedHybrid(HYBRID_TERMS[id]!, data, params.A ?? 0, params.B ?? 0, grad, scratch.p),
       handBuilt: (style) => handBuiltHybrid(id, C, style),

@@ -122,18 +122,18 @@ describe('prepareLean', () => {
 
   it('emits fewer ONNX nodes for the benchmarked losses, and no Where for the bi-eLU derivative', () => {
     for (const id of [1, 7, 12, 22, 27]) {
-      const loss = paperExperiments.find((e) => e.id === id)!.build({ numClasses: 4 });
+      const loss = paperExperiments.find((e) => e.id === id)!.build({ numClasses: 4, reading: 'batch' });
       const lean = toOnnx(loss, { gradients: ['pred'] });
       const plain = toOnnx(loss, { gradients: ['pred'], lean: false });
       expect(lean.nodeCount, `experiment ${id}`).toBeLessThan(plain.nodeCount);
     }
-    const twelve = toOnnx(paperExperiments.find((e) => e.id === 12)!.build({ numClasses: 4 }), { gradients: ['pred'] });
+    const twelve = toOnnx(paperExperiments.find((e) => e.id === 12)!.build({ numClasses: 4, reading: 'batch' }), { gradients: ['pred'] });
     expect(twelve.text).not.toMatch(/Where\(/);
     expect(twelve.text).not.toMatch(/Neg\(sub|Add\(\w+, neg/);
   });
 
   it('keeps values and gradients of a hybrid experiment (float64 reference)', () => {
-    const loss = paperExperiments.find((e) => e.id === 27)!.build({ numClasses: 3 });
+    const loss = paperExperiments.find((e) => e.id === 27)!.build({ numClasses: 3, reading: 'batch' });
     const root = simplify(loss.expr);
     const pred = leaves([root], 'input').get('pred')!;
     const roots = [root, ...gradient(root, [pred])];

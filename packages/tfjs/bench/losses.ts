@@ -51,7 +51,7 @@ export const HAND: Record<string, Hand> = {
   },
 };
 
-const experiment = (id: number) => paperExperiments.find((e) => e.id === id)!.build();
+const experiment = (id: number) => paperExperiments.find((e) => e.id === id)!.build({ reading: 'batch' });
 export const LOSSES: Record<string, Loss> = {
   'exp 1': experiment(1),
   'exp 7': experiment(7),

@@ -1,4 +1,4 @@
-import { type Expr, add, ema, exp, lt, min, mul, param, sub, where } from '../builders.js';
+import { type Expr, add, ema, exp, lt, mean, min, mul, param, sub, where } from '../builders.js';
 import type { Node } from '../ir/node.js';
 import { PAPER_FILTERS, type PaperFilter } from './filters.js';
 
@@ -134,12 +134,20 @@ export interface DynamicOptions {
   readonly exp?: (x: Expr) => Node;
 }
 
-/** The dynamic term: Step2's argument, literal or averaged over steps, then filtered. */
+/**
+ * The dynamic term: Step2's argument, literal or averaged over steps, then filtered. A per-pixel
+ * argument (the 'pixel' reading) cannot be averaged element by element across steps, since pixel
+ * i of one batch and of the next are different images; the moving average then replaces its
+ * batch mean and keeps this step's per-pixel deviations: z - mean(z) + ema(mean(z)). A scalar z
+ * gives ema(z), as before.
+ */
 function dynamicTerm(z: Node, filter: PaperFilter, options: DynamicOptions): Node {
-  const moving =
-    options.ema === 'stateful'
-      ? ema(z, options.decay ?? param('decay', { default: DEFAULT_EMA_DECAY }), options.slot ?? 'paper.ema')
-      : z;
+  let moving = z;
+  if (options.ema === 'stateful') {
+    const decay = options.decay ?? param('decay', { default: DEFAULT_EMA_DECAY });
+    const slot = options.slot ?? 'paper.ema';
+    moving = z.roles.length === 0 ? ema(z, decay, slot) : add(sub(z, mean(z)), ema(mean(z), decay, slot));
+  }
   return PAPER_FILTERS[options.filter ?? filter](moving);
 }
 

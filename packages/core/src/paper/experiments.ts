@@ -1,4 +1,4 @@
-import { add } from '../builders.js';
+import { add, mean } from '../builders.js';
 import type { Node } from '../ir/node.js';
 import { type Loss, makeLoss } from '../losses/loss.js';
 import {
@@ -15,7 +15,7 @@ import {
   paperCoefficients,
 } from './equations.js';
 import type { PaperFilter } from './filters.js';
-import { type PaperTerms, paperTerms } from './terms.js';
+import { DEFAULT_PAPER_READING, type PaperReading, type PaperTerms, paperTerms } from './terms.js';
 
 /**
  * Which of the paper's loss families an experiment adds to cross-entropy.
@@ -44,6 +44,11 @@ export interface PaperBuildOptions {
   readonly ema?: 'literal' | 'stateful';
   /** Sparse integer 'labels' with this many classes instead of a one-hot 'target'. */
   readonly numClasses?: number;
+  /**
+   * Where L1, L2, the equation and its filter act: per pixel (default; the hybrid term is then
+   * averaged over pixels) or on the batch means. See `PaperReading`.
+   */
+  readonly reading?: PaperReading;
 }
 
 /**
@@ -162,9 +167,11 @@ export const paperExperiments: readonly PaperExperiment[] = Object.freeze(
       id: i + 1,
       ...row,
       build(options: PaperBuildOptions = {}): Loss {
-        const terms = paperTerms(options.numClasses);
+        const reading = options.reading ?? DEFAULT_PAPER_READING;
+        const terms = paperTerms(options.numClasses, { reading });
         const term = hybridTerm(row.family, row.coefficients, row.filter, terms, options.ema);
-        const expr = term ? add(terms.crossEntropy, term) : terms.crossEntropy;
+        // per pixel, the hybrid term is a [batch, spatial] map: the loss averages it over pixels
+        const expr = term ? add(terms.crossEntropy, term.roles.length > 0 ? mean(term) : term) : terms.crossEntropy;
         return makeLoss(`paper.experiment${i + 1}`, expr, terms.inputs);
       },
     }),

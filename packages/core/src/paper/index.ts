@@ -26,4 +26,4 @@ export {
 } from './equations.js';
 export { type PaperBuildOptions, type PaperExperiment, type PaperFamily, paperExperiments } from './experiments.js';
 export { PAPER_FILTERS, type PaperFilter, SQRT_FILTER_EPS } from './filters.js';
-export { type PaperTerms, paperTerms } from './terms.js';
+export { DEFAULT_PAPER_READING, type PaperReading, type PaperTerms, paperTerms } from './terms.js';
