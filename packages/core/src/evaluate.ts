@@ -4,7 +4,7 @@ import { BINARY_KERNELS, UNARY_KERNELS, elu, whereKernel } from './ir/kernels.js
 import { type Node, ShapeError, describe, topoSort } from './ir/node.js';
 import { isBinaryOp, isCompareOp, isUnaryOp } from './ir/ops.js';
 import { InputError, agreeRoleSizes, checkDims, checkFiniteData, checkNumbers, type RoleDims } from './input-checks.js';
-import { lookupName, nameRecord } from './names.js';
+import { lookupName, ownRecord } from './names.js';
 
 export { InputError };
 import { ROLES, type Role, type Roles, formatRoles, minusRoles } from './ir/roles.js';
@@ -116,10 +116,7 @@ export function evaluate(roots: Node | readonly Node[], env: Environment = {}): 
   const sizes = inferSizes(order, env);
   const values = new Map<Node, Tensor>();
   for (const node of order) values.set(node, evaluateNode(node, node.args.map((a) => values.get(a)!), sizes, env));
-  const nextState = nameRecord<Tensor>();
-  slots.forEach((s, i) => {
-    nextState[s.name] = values.get(nextNodes[i]!)!;
-  });
+  const nextState = ownRecord(slots.map((s, i) => [s.name, values.get(nextNodes[i]!)!] as const));
   const out = lowered.map((r) => values.get(r)!);
   return { values: out, value: out[0]!, nextState };
 }

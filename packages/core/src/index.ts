@@ -24,5 +24,5 @@ export * from './paper/index.js';
 export * from './metrics/index.js';
 export { latexName, toLatex } from './latex.js';
 export { seededRandom } from './random.js';
-export { lookupName, nameRecord } from './names.js';
+export { lookupName, nameRecord, ownRecord } from './names.js';
 export { type RoleDims, agreeRoleSizes, checkDims, checkFiniteData, checkNumbers, firstNonFinite } from './input-checks.js';

@@ -28,3 +28,21 @@ export function lookupName<T>(table: Readonly<Record<string, T>> | undefined, na
 export function nameRecord<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
+
+/**
+ * A plain object (Object.prototype, so it compares equal to a literal) holding `entries` as own
+ * properties: defined, not assigned, so a key `__proto__` is stored like any other. For records
+ * handed to users; read them back with `lookupName`.
+ *
+ * @example
+ * ```ts
+ * import { ownRecord } from '@losskit/core';
+ * const params = ownRecord([['A', 0.25], ['__proto__', 1]]);
+ * Object.keys(params); // ['A', '__proto__']
+ * ```
+ */
+export function ownRecord<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [key, value] of entries) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  return out;
+}

@@ -51,7 +51,8 @@ describe('README: Losses', () => {
     ]);
 
     // A custom hybrid: CE + the paper's A*L1*e^(B*L2) + ReLU of a moving average of L1 - L2.
-    const { crossEntropy, L1, L2, inputs } = paperTerms(); // pred = logits, target = one-hot
+    // L1, L2 as batch means; the paper experiments default to the per-pixel reading (docs/paper.md §1a)
+    const { crossEntropy, L1, L2, inputs } = paperTerms(undefined, { reading: 'batch' }); // pred = logits, target = one-hot
     const { A, B } = paperCoefficients(); // params 'A' = 0.25, 'B' = 0.5
     const hybrid = makeLoss(
       'myHybrid',
@@ -70,6 +71,7 @@ describe('README: Losses', () => {
       10, // the cosine is a polynomial accurate to 1e-11
     );
     expect(hybrid.params).toEqual({ A: 0.25, B: 0.5 });
+    expect(hybrid.expr.roles).toEqual([]); // a scalar loss
     expect(Object.keys(hybrid.inputs).sort()).toEqual(['pred', 'target']);
     const step = evaluate([hybrid.expr, dHybrid], { inputs: data });
     expect(Object.keys(step.nextState).sort()).toEqual(['gap.mean', 'gap.steps']);

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { GraphBuilder } from '@losskit/onnx';
 import onnxProto from 'onnx-proto';
 import { type Model, type ModelConfig, buildNet } from './model.js';
@@ -54,7 +55,8 @@ interface CheckpointInfo {
  * reads past but ONNX Runtime refuses, such as a changed wire type.)
  */
 function payloadDigest(modelBytes: Uint8Array, infoWithoutChecksum: string): string {
-  return createHash('sha256').update(modelBytes).update('\n').update(infoWithoutChecksum).digest('hex');
+  // @noble/hashes, not node:crypto: checkpoints are read and written in the browser too
+  return bytesToHex(sha256.create().update(modelBytes).update(utf8ToBytes(`\n${infoWithoutChecksum}`)).digest());
 }
 
 /** The trailing field 14 (metadata_props) holding the checkpoint entry, as bytes. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalogueCases, leaves, paperExperiments } from '@losskit/core';
 import { toOnnx } from '@losskit/onnx';
-import { runPython } from '@losskit/test-utils';
+import { runPython } from '@losskit/test-utils/python';
 import { describe, expect, it } from 'vitest';
 import { Trainer, buildEvalGraph, buildGradientGraph, buildTrainingStep, shapesBatch } from '../src/index.js';
 

@@ -9,7 +9,6 @@ export {
   referenceGradients,
 } from './conformance.js';
 export { finiteDifference } from './finite-difference.js';
-export { runPython } from './python.js';
 export { forEachPosition, makeInputs, shapeOf } from './make-inputs.js';
 export { type OpCase, opCases } from './op-cases.js';
 export { seededRandom } from '@losskit/core';

@@ -1,6 +1,6 @@
 import type { Node } from '../ir/node.js';
 import { describe, leaves } from '../ir/node.js';
-import { lookupName, nameRecord } from '../names.js';
+import { lookupName, nameRecord, ownRecord } from '../names.js';
 import { formatRoles, type Roles, sameRoles } from '../ir/roles.js';
 
 /**
@@ -104,7 +104,7 @@ export function makeLoss(name: string, expr: Node, inputs: Readonly<Record<strin
     if (value === undefined) throw new Error(`loss '${name}': ${describe(leaf)} needs a default`);
     params[paramName] = value;
   }
-  const loss = { name, expr, inputs: Object.freeze(listed), params: Object.freeze(params) };
+  const loss = { name, expr, inputs: Object.freeze(ownRecord(Object.entries(listed))), params: Object.freeze(ownRecord(Object.entries(params))) };
   return Object.freeze(config ? { ...loss, config: Object.freeze(config) } : loss);
 }
 
@@ -129,5 +129,5 @@ export function mergeInputs(losses: readonly Loss[]): Record<string, InputSpec> 
         );
       merged[name] = { ...prior, ...spec };
     }
-  return merged;
+  return ownRecord(Object.entries(merged));
 }
