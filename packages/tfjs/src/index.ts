@@ -12,4 +12,5 @@ export { allowSparseLabels } from './layers.js';
 export { type AxisMap, type Layout, axesOf, roleAxes, shapeFor } from './layout.js';
 export { LOWERINGS, type Lowering, type LoweringContext } from './lowerings.js';
 export { type Binding, type FusionExplanation, Program, UnsupportedOpError, materialize } from './program.js';
+export type { FusionTargetName } from './fusion/target.js';
 export { type BackendChoice, type BackendSelection, DEFAULT_ORDER, type SelectBackendOptions, selectBackend } from './select-backend.js';

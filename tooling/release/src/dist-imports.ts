@@ -16,7 +16,8 @@ export const isRelative = (specifier: string): boolean => specifier.startsWith('
 
 /** `@scope/name/sub` -> `@scope/name`, `name/sub` -> `name`; undefined for relative and Node built-ins. */
 export function packageOf(specifier: string): string | undefined {
-  if (isRelative(specifier) || specifier.startsWith('/') || specifier.startsWith('node:')) return undefined;
+  // '#x' is the package's own subpath import (package.json "imports"), not another package
+  if (isRelative(specifier) || specifier.startsWith('/') || specifier.startsWith('node:') || specifier.startsWith('#')) return undefined;
   const parts = specifier.split('/');
   const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
   return BUILTINS.has(name) ? undefined : name;

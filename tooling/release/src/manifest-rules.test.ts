@@ -97,6 +97,12 @@ describe('manifest rules', () => {
     ['README', { files: without('README.md') }, 'README.md is not in the tarball'],
     ['source maps', { files: plus(file('dist/session.js.map', '{"sources":["../src/session.ts"]}')) }, 'src/session.ts, not in the tarball'],
     ['relative imports', { files: without('dist/session.js') }, 'dist/index.js imports dist/session.js'],
+    ['subpath imports', { files: plus(file('dist/extra.js', "import x from '#rt';")) }, 'imports #rt, which package.json "imports" does not declare'],
+    [
+      'subpath imports',
+      { files: plus(file('dist/extra.js', "import x from '#rt';")), packed: { imports: { '#rt': { source: './src/rt.ts', default: './dist/rt.js' } } } },
+      'imports #rt > default -> ./dist/rt.js, which is not in the tarball',
+    ],
     ['declared imports', { packed: { peerDependencies: {} } }, 'imports onnxruntime-node, which is not in'],
     ['declared imports', { packed: { dependencies: { 'onnx-proto': '^8.0.1' } } }, 'imports @losskit/core'],
     ['internal ranges', { source: { dependencies: { '@losskit/core': 'workspace:*' } } }, 'expected "workspace:^"'],

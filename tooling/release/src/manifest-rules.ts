@@ -173,6 +173,27 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    name: 'subpath imports',
+    why: 'a "#x" import resolves through package.json "imports": it must be declared there and its targets must ship',
+    check: (pkg) => {
+      const files = shipped(pkg);
+      const imports = (pkg.packed.imports ?? {}) as Record<string, unknown>;
+      const problems = new Set<string>();
+      for (const f of pkg.files.filter((file) => /\.(js|d\.ts)$/.test(file.path)))
+        for (const specifier of importSpecifiers(text(f)).filter((s) => s.startsWith('#'))) {
+          if (!Object.hasOwn(imports, specifier)) {
+            problems.add(`${f.path} imports ${specifier}, which package.json "imports" does not declare`);
+            continue;
+          }
+          // the "source" branches are the workspace's (tests read src/); every other target must ship
+          for (const { path, target } of exportTargets({ [specifier]: imports[specifier] }))
+            if (!path.includes('source') && !files.has(posix.normalize(target)))
+              problems.add(`imports ${path.join(' > ')} -> ${target}, which is not in the tarball`);
+        }
+      return [...problems];
+    },
+  },
+  {
     name: 'declared imports',
     why: 'a package imported by shipped code must be a dependency or a peer, or users get "cannot find module"',
     check: (pkg) => {

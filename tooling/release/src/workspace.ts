@@ -14,6 +14,7 @@ export interface Manifest {
   engines?: Record<string, string>;
   repository?: string | { type?: string; url?: string; directory?: string };
   exports?: unknown;
+  imports?: unknown;
   publishConfig?: Record<string, unknown>;
   files?: string[];
   bin?: string | Record<string, string>;
