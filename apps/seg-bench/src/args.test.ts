@@ -29,6 +29,16 @@ describe('command line', () => {
     expect(command.imageSize).toBe(128);
   });
 
+  it('--preset power: FCN over ten seeds; --preset full equals --full; unknown or clashing presets are refused', () => {
+    const power = run(['--preset', 'power']);
+    expect(power).toMatchObject({ models: ['fcn'], epochs: 5, imageSize: 32, trainImages: 128, valImages: 64 });
+    expect(power.seeds).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(run(['--preset', 'full'])).toEqual(run(['--full']));
+    expect(run(['--preset', 'small'])).toEqual(run([]));
+    expect(error(['--preset', 'huge'])).toBe('--preset huge: expected one of small, full, power');
+    expect(error(['--full', '--preset', 'power'])).toContain('--full is --preset full');
+  });
+
   it('reads experiment ranges and lists, custom formulas and modules', () => {
     expect(parseIdList('experiments', '1-3,7, 9-10,2', 1, 27)).toEqual([1, 2, 3, 7, 9, 10]);
     const command = run(['--experiments', '2,5', '--loss', 'CE + 0.1*L1', '--loss-module', './my-loss.ts']);
