@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseResults, seedAnalysis, summarizeSeeds } from './seeds.js';
@@ -53,6 +54,18 @@ describe('seed analysis (Fig. 9)', () => {
     const a = seedAnalysis();
     expect(a.figures).toHaveLength(0);
     expect(a.html).toContain('No results file given');
+  });
+
+  it('a missing or empty results file is one clear error naming it and what to do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loss-lab-seeds-'));
+    try {
+      expect(() => seedAnalysis(join(dir, 'none.jsonl'))).toThrow(/none\.jsonl: no such results file; run the benchmark first/);
+      expect(() => seedAnalysis(dir)).toThrow(/no such results file/);
+      writeFileSync(join(dir, 'empty.jsonl'), '');
+      expect(() => seedAnalysis(join(dir, 'empty.jsonl'))).toThrow(/empty\.jsonl: the file holds no results rows/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('draws loss and IoU bars from a results file', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseResultsText } from '@losskit/seg-bench/results';
 import type { Analysis } from '../analysis.js';
 import { type Figure, vegaLite } from '../render/figure.js';
@@ -128,7 +128,10 @@ export function seedAnalysis(resultsPath?: string): Analysis {
       figures: [],
       html: '<div class="missing" id="no-results"><strong>No results file given.</strong> Run the benchmark (<code>pnpm bench</code>) and pass its results file: <code>pnpm lab --results path/to/results.jsonl</code>. Nothing is drawn without real runs.</div>',
     };
+  const hint = 'run the benchmark first (pnpm bench writes apps/seg-bench/results/synthetic-onnx.jsonl) and pass that file';
+  if (!existsSync(resultsPath) || !statSync(resultsPath).isFile()) throw new Error(`--results ${resultsPath}: no such results file; ${hint}`);
   const lines = parseResults(readFileSync(resultsPath, 'utf8'), resultsPath);
+  if (lines.length === 0) throw new Error(`--results ${resultsPath}: the file holds no results rows; ${hint}`);
   const summaries = summarizeSeeds(lines);
   const available = new Set(summaries.map((s) => s.metric));
   const shown = FIGURE_METRICS.map((names) => names.find((m) => available.has(m))).filter((m): m is string => !!m);
