@@ -22,7 +22,7 @@ export interface GlslProgram {
 }
 
 /** The most partial results of one reduction (its readers add them in one loop). */
-export const MAX_CHUNKS = 1024;
+export const MAX_CHUNKS = 4096;
 
 const f = (v: number) => floatLiteral(v, 'LK_INF', 'NAN');
 
@@ -104,7 +104,7 @@ function finish(port: Port, q: number): string {
 
 /** Chunks of a reduction over `pixels` pixels: about √pixels, so both passes loop about as long. */
 export function glslChunks(pixels: number): number {
-  return Math.max(1, Math.min(MAX_CHUNKS, Math.round(Math.sqrt(pixels))));
+  return Math.max(1, Math.min(MAX_CHUNKS, Math.round(pixels / 64)));
 }
 
 /** The webgl program of one cluster call; `inputs` tensors are bound as X0, X1, ... */
@@ -129,7 +129,13 @@ export function glslProgram(call: GpuCall, inputs: number): GlslProgram {
     } else {
       const op = call.cluster.outputs[s]!.op as 'sum' | 'max';
       lines.push(`  int g = j / ${sink.size};`, `  int k = j - g * ${sink.size};`, `  float acc = ${GLSL.init(op)};`);
-      const body = linearize(call, GLSL, (_, value, index) => [`if (${index} == k) { acc = ${combine(op, 'acc', value)}; }`], { sinks: [s] });
+      // a value kept per class is computed for k's class only (not for every class, then dropped)
+      const classStride = call.classAxis >= 0 ? sink.strides[call.classAxis]! : 0;
+      if (classStride !== 0) lines.push(`  int kc = (k / ${classStride}) % ${call.classCount};`);
+      const body = linearize(call, GLSL, (_, value, index) => [`if (${index} == k) { acc = ${combine(op, 'acc', value)}; }`], {
+        sinks: [s],
+        ...(classStride !== 0 ? { fixedClass: 'kc' } : {}),
+      });
       lines.push(`  for (int p = g; p < ${call.pixels}; p += ${call.partialCount}) {`, ...body.map((l) => `    ${l}`), '  }', '  return acc;');
     }
     lines.push('  return 0.0;', '}');
