@@ -163,7 +163,7 @@ export function recomputeElementwise(clusters: readonly Cluster[], roots: readon
   clusters.forEach((c, i) => {
     const added: FusedNode[] = [];
     for (const n of c.inputs) {
-      const j = clusters.findIndex((r, k) => k < i && members[k]!.has(n));
+      const j = members.findIndex((m, k) => k < i && m.has(n));
       if (n.kind !== 'map' || j < 0) continue;
       // n's chain inside cluster j, down to j's inputs and its sums and maxes over class
       const chain = new Set<FusedNode>();
@@ -221,7 +221,11 @@ export function splitNestedClassReductions(clusters: readonly Cluster[]): Cluste
     const nested = c.nodes.filter(isReduction).some((r) => {
       const below = new Set<FusedNode>();
       const walk = (n: FusedNode) => {
-        for (const a of n.args) if (inside.has(a) && !below.has(a)) (below.add(a), walk(a));
+        for (const a of n.args)
+          if (inside.has(a) && !below.has(a)) {
+            below.add(a);
+            walk(a);
+          }
       };
       walk(r);
       return [...below].some(isReduction);
@@ -232,7 +236,11 @@ export function splitNestedClassReductions(clusters: readonly Cluster[]): Cluste
     // and what those need
     for (const r of [...stats]) {
       const walk = (n: FusedNode) => {
-        for (const a of n.args) if (inside.has(a)) (isReduction(a) && stats.add(a), walk(a));
+        for (const a of n.args)
+          if (inside.has(a)) {
+            if (isReduction(a)) stats.add(a);
+            walk(a);
+          }
       };
       walk(r);
     }

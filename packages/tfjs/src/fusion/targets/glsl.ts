@@ -10,10 +10,11 @@ import { GPU_OPS, floatLiteral } from './gpu-ops.js';
  * output: texel i belongs to one output ("job") and computes just that value. An elementwise
  * output's texel runs its pixel's thread program for its one class; a sum over class runs the class
  * loop. A reduction over pixels is multi-pass: this program writes `count` partial results per
- * kept index (texel (g, k) sums pixels g, g + count, ...), and the program that reads the
- * reduction adds them.
+ * kept index (texel (g, k) sums pixels g, g + count, ...; a value kept per class only for k's
+ * class), and the program that reads the reduction adds them. webgl runs its own plan of the
+ * shared clusters (see `splitNestedClassReductions` and `recomputeElementwise`), so a texel
+ * rarely reruns a class loop.
  */
-
 /** The parts of a GPGPUProgram (tfjs-backend-webgl/src/gpgpu_math.ts) a fused program sets. */
 export interface GlslProgram {
   readonly variableNames: string[];
@@ -102,7 +103,11 @@ function finish(port: Port, q: number): string {
 }`;
 }
 
-/** Chunks of a reduction over `pixels` pixels: about √pixels, so both passes loop about as long. */
+/**
+ * Chunks of a reduction over `pixels` pixels: one per 64 pixels (at most MAX_CHUNKS), many short
+ * texels rather than a few long ones, so the rasterizer's threads share the work; the readers are
+ * the few texels of the small clusters after it (the webgl plan never finishes one per element).
+ */
 export function glslChunks(pixels: number): number {
   return Math.max(1, Math.min(MAX_CHUNKS, Math.round(pixels / 64)));
 }
