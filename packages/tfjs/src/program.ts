@@ -164,7 +164,7 @@ export class Program {
       if (!this.blocked.has(choice.target))
         try {
           const outs = fused.run(binding.axes, ctx.value, ctx.scalar, choice.target);
-          this.lastRun = { backend, path: choice.target, fusedKernels: fused.kernelCount, reason: `backend '${backend}' runs ${choice.target} fused kernels` };
+          this.lastRun = { backend, path: choice.target, fusedKernels: fused.kernelCount(choice.target), reason: `backend '${backend}' runs ${choice.target} fused kernels` };
           return outs;
         } catch (error) {
           // generated JavaScript needs `new Function`; where a content security policy forbids it, one kernel per op

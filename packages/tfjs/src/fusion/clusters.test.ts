@@ -1,6 +1,6 @@
 import { type Node, catalogue, gradient, input, lowerState, mean, paperExperiments, softmax, sum } from '@losskit/core';
 import { describe, expect, it } from 'vitest';
-import { type Cluster, cluster } from './clusters.js';
+import { type Cluster, cluster, recomputeElementwise, splitNestedClassReductions } from './clusters.js';
 import { type FusedNode, toFusedGraph } from './graph.js';
 
 /** The clusters of a loss's value and d/dpred, as `compile` plans them. */
@@ -52,3 +52,38 @@ describe('cluster', () => {
     for (const c of clusters) for (const o of c.outputs) expect(read.has(o) || roots.includes(o)).toBe(true);
   });
 });
+
+describe('the plan of a target whose threads share nothing (webgl)', () => {
+  const glslPlan = (expr: Node) => {
+    const { clusters, roots } = planWithRoots(expr, true);
+    return { clusters, roots, glsl: recomputeElementwise(splitNestedClassReductions(clusters), roots) };
+  };
+  const isClassReduction = (n: FusedNode) => n.kind === 'reduce' && n.over!.every((r) => r === 'class');
+
+  it("gives softmax's max and sum of exp a pass of their own, stores no per-element value but the roots, reads only earlier values", () => {
+    for (const id of [1, 7, 12, 22, 27]) {
+      const { clusters, roots, glsl } = glslPlan(paperExperiments.find((e) => e.id === id)!.build().expr);
+      const first = glsl[0]!;
+      expect(first.outputs.length, `exp ${id}`).toBeGreaterThan(0);
+      expect(first.outputs.every((o) => isClassReduction(o) && o.roles.length === 2), `exp ${id}`).toBe(true);
+      expect(first.outputs.map((o) => o.op).sort(), `exp ${id}`).toEqual(['max', 'sum']);
+      // what crosses clusters: per-pixel class statistics, reductions over pixels, their scalar chains
+      for (const c of glsl)
+        for (const o of c.outputs) if (!roots.includes(o)) expect(o.kind === 'reduce' || !o.roles.includes('class'), `exp ${id}`).toBe(true);
+      // one cluster more than the shared plan at most
+      expect(glsl.length, `exp ${id}`).toBeLessThanOrEqual(clusters.length + 1);
+      const done = new Set<FusedNode>();
+      for (const c of glsl) {
+        for (const x of c.inputs) if (x.kind !== 'external') expect(done.has(x), `exp ${id}`).toBe(true);
+        for (const o of c.outputs) done.add(o);
+      }
+      for (const r of roots) if (r.kind === 'map' || r.kind === 'reduce') expect(done.has(r), `exp ${id}`).toBe(true);
+    }
+  });
+
+  it('leaves a cluster without nested class reductions as it is', () => {
+    const { clusters } = planWithRoots(catalogue.l1().expr, true);
+    expect(splitNestedClassReductions(clusters)).toEqual(clusters);
+  });
+});
+

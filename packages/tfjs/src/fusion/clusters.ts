@@ -146,3 +146,124 @@ export function cluster(roots: readonly FusedNode[], stagedClass = false): Clust
       };
     });
 }
+
+/**
+ * The plan for a target whose threads cannot share values (webgl: a fragment shader writes one
+ * texel). There, a value stored for every element costs a texel to write and one to read, and a
+ * texel of a staged cluster reruns its pixel's class loops (softmax's max and sum of exp) for each
+ * value it stores: O(C) per element. So elementwise values cross clusters only by recomputation:
+ * a cluster that reads one computes its chain itself, from the chain's own inputs and the per-pixel
+ * sums and maxes over class of the cluster that made it (stored there: one texel per pixel, O(C)
+ * each). Reductions over pixels are still read (their partial results); a chain through one stays
+ * stored. Values nothing reads any more are not stored.
+ */
+export function recomputeElementwise(clusters: readonly Cluster[], roots: readonly FusedNode[]): Cluster[] {
+  const members = clusters.map((c) => new Set(c.nodes));
+  const lists = clusters.map((c) => [...c.nodes]);
+  clusters.forEach((c, i) => {
+    const added: FusedNode[] = [];
+    for (const n of c.inputs) {
+      const j = members.findIndex((m, k) => k < i && m.has(n));
+      if (n.kind !== 'map' || j < 0) continue;
+      // n's chain inside cluster j, down to j's inputs and its sums and maxes over class
+      const chain = new Set<FusedNode>();
+      let stays = false;
+      const visit = (m: FusedNode) => {
+        // a reduction over pixels, read as partial results, is finished once per reading texel: too dear
+        if (m.kind === 'reduce' && !m.over!.every((r) => r === 'class')) stays = true;
+        if (chain.has(m) || !members[j]!.has(m) || clusters[j]!.classReductions.has(m)) return;
+        chain.add(m);
+        for (const a of m.args) visit(a);
+      };
+      visit(n);
+      if (stays) continue;
+      for (const m of lists[j]!) if (chain.has(m) && !members[i]!.has(m)) added.push(m);
+      for (const m of chain) members[i]!.add(m);
+    }
+    // the chains in their clusters' order (dependency order), before the cluster's own nodes
+    lists[i] = [...new Set([...added, ...lists[i]!])];
+  });
+  const inputsOf = (i: number) => {
+    const inputs = new Set<FusedNode>();
+    for (const n of lists[i]!) for (const a of n.args) if (!members[i]!.has(a) && !inlined(a)) inputs.add(a);
+    return inputs;
+  };
+  const inputs = clusters.map((_, i) => inputsOf(i));
+  return clusters.flatMap((c, i) => {
+    const outputs = lists[i]!.filter((n) => roots.includes(n) || inputs.some((read, k) => k > i && read.has(n)));
+    if (outputs.length === 0) return [];
+    return [{ ...c, nodes: lists[i]!, inputs: [...inputs[i]!], outputs, stage: new Map(lists[i]!.map((n) => [n, c.stage.get(n) ?? 0])) }];
+  });
+}
+
+/**
+ * For the same targets: where a staged cluster's sums and maxes over class nest (softmax's sum of
+ * exp needs its max), every texel of the cluster would rerun the nested class loops for its pixel,
+ * and the reductions over pixels of it once for each value they keep. The nested ones, and those
+ * the class-varying values of later loops use, go first into a cluster of their own (one value
+ * per pixel); the rest of the cluster reads them. One launch more, O(1) instead of O(C) class
+ * loops per element after it. A cluster without nesting keeps its reduction in its texels.
+ */
+export function splitNestedClassReductions(clusters: readonly Cluster[]): Cluster[] {
+  return clusters.flatMap((c) => {
+    const inside = new Set(c.nodes);
+    const isReduction = (n: FusedNode) => c.classReductions.has(n);
+    /** The class reductions a node depends on inside the cluster, through per-pixel (class-free) maps. */
+    const reached = (n: FusedNode, out = new Set<FusedNode>(), seen = new Set<FusedNode>()): Set<FusedNode> => {
+      for (const a of n.args) {
+        if (!inside.has(a) || seen.has(a)) continue;
+        seen.add(a);
+        if (isReduction(a)) out.add(a);
+        else if (!a.roles.includes('class')) reached(a, out, seen);
+      }
+      return out;
+    };
+    const nested = c.nodes.filter(isReduction).some((r) => {
+      const below = new Set<FusedNode>();
+      const walk = (n: FusedNode) => {
+        for (const a of n.args)
+          if (inside.has(a) && !below.has(a)) {
+            below.add(a);
+            walk(a);
+          }
+      };
+      walk(r);
+      return [...below].some(isReduction);
+    });
+    if (!nested) return [c];
+    const stats = new Set<FusedNode>();
+    for (const n of c.nodes) if (n.kind === 'map' && n.roles.includes('class')) for (const r of reached(n)) stats.add(r);
+    // and what those need
+    for (const r of [...stats]) {
+      const walk = (n: FusedNode) => {
+        for (const a of n.args)
+          if (inside.has(a)) {
+            if (isReduction(a)) stats.add(a);
+            walk(a);
+          }
+      };
+      walk(r);
+    }
+    const need = (roots: readonly FusedNode[], stop: ReadonlySet<FusedNode>) => {
+      const keep = new Set<FusedNode>();
+      const visit = (n: FusedNode) => {
+        if (keep.has(n) || !inside.has(n)) return;
+        keep.add(n);
+        for (const a of n.args) if (!stop.has(a)) visit(a);
+      };
+      for (const r of roots) visit(r);
+      return c.nodes.filter((n) => keep.has(n));
+    };
+    const part = (nodes: readonly FusedNode[], outputs: readonly FusedNode[]): Cluster => {
+      const own = new Set(nodes);
+      const inputs = new Set<FusedNode>();
+      for (const n of nodes) for (const a of n.args) if (!own.has(a) && !inlined(a)) inputs.add(a);
+      const reductions = new Set(nodes.filter(isReduction));
+      return { roles: c.roles, nodes, inputs: [...inputs], outputs, stage: new Map(nodes.map((n) => [n, 0])), classReductions: reductions, staged: reductions.size > 0 };
+    };
+    const statsOut = c.nodes.filter((n) => stats.has(n));
+    const outputs = c.outputs.filter((o) => !stats.has(o));
+    const first = part(need(statsOut, new Set()), statsOut);
+    return outputs.length > 0 ? [first, part(need(outputs, stats), outputs)] : [first];
+  });
+}

@@ -75,9 +75,20 @@ export class FusedProgram {
     this.clusters = cluster(this.roots, classInnermost).map((c) => ({ cluster: c, kernels: new Map() }));
   }
 
-  /** How many fused kernels one run dispatches. */
-  get kernelCount(): number {
-    return this.clusters.length;
+  /** The plan of each GPU target (the shared clusters as that target runs them), built on first use. */
+  private readonly gpuPlans = new Map<FusionTargetName, readonly Cluster[]>();
+  private gpuPlan(target: Exclude<FusionTargetName, 'js'>): readonly Cluster[] {
+    let plan = this.gpuPlans.get(target);
+    if (!plan) {
+      plan = GPU_TARGETS[target === 'wgsl' ? 'webgpu' : 'webgl']!.plan(this.clusters.map((c) => c.cluster), this.roots);
+      this.gpuPlans.set(target, plan);
+    }
+    return plan;
+  }
+
+  /** How many fused kernels one run on `target` dispatches. */
+  kernelCount(target: FusionTargetName = 'js'): number {
+    return target === 'js' ? this.clusters.length : this.gpuPlan(target).length;
   }
 
   /** An op the GPU targets have no code for, if any (then GPU backends run one kernel per op). */
@@ -89,7 +100,7 @@ export class FusedProgram {
   /** The roots' tensors; `external` computes the leaves (call inside tf.tidy). */
   run(axes: AxisMap, external: (node: Node) => tf.Tensor, scalar: (value: number) => tf.Tensor, target: FusionTargetName = 'js'): tf.Tensor[] {
     if (target !== 'js')
-      return runGpu(GPU_TARGETS[target === 'wgsl' ? 'webgpu' : 'webgl']!, this.clusters.map((c) => c.cluster), this.roots, axes, external, scalar);
+      return runGpu(GPU_TARGETS[target === 'wgsl' ? 'webgpu' : 'webgl']!, this.gpuPlan(target), this.roots, axes, external, scalar);
     const values = new Map<FusedNode, tf.Tensor>();
     const count = (n: FusedNode) => n.over!.reduce((p, r) => p * axes.sizes[r], 1);
     const tensor = (n: FusedNode): tf.Tensor => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { recomputeElementwise, splitNestedClassReductions } from './clusters.js';
 import type { GpuTarget } from './gpu/run.js';
 import { type TensorInfo, hasJsMemory } from './kernel.js';
 import { glslChunks, glslProgram } from './targets/glsl.js';
@@ -18,6 +19,8 @@ interface WebGlBackend {
 export const GPU_TARGETS: Readonly<Record<string, GpuTarget>> = {
   webgpu: {
     name: 'wgsl',
+    // a thread keeps its pixel's class statistics in registers
+    plan: (clusters) => clusters,
     partialCount: wgslGroups,
     unsupported: wgslUnsupported,
     launch: (call, inputs) => ({
@@ -26,6 +29,8 @@ export const GPU_TARGETS: Readonly<Record<string, GpuTarget>> = {
   },
   webgl: {
     name: 'glsl',
+    // a texel cannot share values: nested class statistics get a pass of their own, elementwise values are recomputed, not stored
+    plan: (clusters, roots) => recomputeElementwise(splitNestedClassReductions(clusters), roots),
     partialCount: (pixels, reducesPixels) => (reducesPixels ? glslChunks(pixels) : 1),
     unsupported: () => undefined,
     launch: (call, inputs) => ({

@@ -9,6 +9,8 @@ import { type GpuCall, type Port, type Sink, isClassReduction } from './lineariz
 /** A GPU target: how many partial results a reduction leaves, what it cannot run, how it launches one cluster call. */
 export interface GpuTarget {
   readonly name: 'wgsl' | 'glsl';
+  /** The shared plan as this target runs it (see `recomputeElementwise`). */
+  plan(clusters: readonly Cluster[], roots: readonly FusedNode[]): readonly Cluster[];
   partialCount(pixels: number, reducesPixels: boolean): number;
   unsupported(call: GpuCall): string | undefined;
   launch(call: GpuCall, inputs: number): GpuLaunch;

@@ -10,10 +10,11 @@ import { GPU_OPS, floatLiteral } from './gpu-ops.js';
  * output: texel i belongs to one output ("job") and computes just that value. An elementwise
  * output's texel runs its pixel's thread program for its one class; a sum over class runs the class
  * loop. A reduction over pixels is multi-pass: this program writes `count` partial results per
- * kept index (texel (g, k) sums pixels g, g + count, ...), and the program that reads the
- * reduction adds them.
+ * kept index (texel (g, k) sums pixels g, g + count, ...; a value kept per class only for k's
+ * class), and the program that reads the reduction adds them. webgl runs its own plan of the
+ * shared clusters (see `splitNestedClassReductions` and `recomputeElementwise`), so a texel
+ * rarely reruns a class loop.
  */
-
 /** The parts of a GPGPUProgram (tfjs-backend-webgl/src/gpgpu_math.ts) a fused program sets. */
 export interface GlslProgram {
   readonly variableNames: string[];
@@ -22,7 +23,7 @@ export interface GlslProgram {
 }
 
 /** The most partial results of one reduction (its readers add them in one loop). */
-export const MAX_CHUNKS = 1024;
+export const MAX_CHUNKS = 4096;
 
 const f = (v: number) => floatLiteral(v, 'LK_INF', 'NAN');
 
@@ -102,9 +103,14 @@ function finish(port: Port, q: number): string {
 }`;
 }
 
-/** Chunks of a reduction over `pixels` pixels: about √pixels, so both passes loop about as long. */
+/**
+ * Chunks of a reduction over `pixels` pixels: one per 64 pixels (at most MAX_CHUNKS), many short
+ * texels rather than a few long ones (on SwiftShader the partials pass of exp 7 and Dice+CE at 2^20
+ * took 0.7-1.0x the time it took with √pixels chunks); the readers are the few texels of the small
+ * clusters after it (the webgl plan never finishes a reduction over pixels once per element).
+ */
 export function glslChunks(pixels: number): number {
-  return Math.max(1, Math.min(MAX_CHUNKS, Math.round(Math.sqrt(pixels))));
+  return Math.max(1, Math.min(MAX_CHUNKS, Math.round(pixels / 64)));
 }
 
 /** The webgl program of one cluster call; `inputs` tensors are bound as X0, X1, ... */
@@ -129,7 +135,13 @@ export function glslProgram(call: GpuCall, inputs: number): GlslProgram {
     } else {
       const op = call.cluster.outputs[s]!.op as 'sum' | 'max';
       lines.push(`  int g = j / ${sink.size};`, `  int k = j - g * ${sink.size};`, `  float acc = ${GLSL.init(op)};`);
-      const body = linearize(call, GLSL, (_, value, index) => [`if (${index} == k) { acc = ${combine(op, 'acc', value)}; }`], { sinks: [s] });
+      // a value kept per class is computed for k's class only (not for every class, then dropped)
+      const classStride = call.classAxis >= 0 ? sink.strides[call.classAxis]! : 0;
+      if (classStride !== 0) lines.push(`  int kc = (k / ${classStride}) % ${call.classCount};`);
+      const body = linearize(call, GLSL, (_, value, index) => [`if (${index} == k) { acc = ${combine(op, 'acc', value)}; }`], {
+        sinks: [s],
+        ...(classStride !== 0 ? { fixedClass: 'kc' } : {}),
+      });
       lines.push(`  for (int p = g; p < ${call.pixels}; p += ${call.partialCount}) {`, ...body.map((l) => `    ${l}`), '  }', '  return acc;');
     }
     lines.push('  return 0.0;', '}');
