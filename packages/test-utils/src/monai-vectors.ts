@@ -28,6 +28,18 @@ const focalOnehot = { pred: focalPred, target: data([1, 3, 2, 2], [1, 0, 0, 1, 0
 // test_focal_loss.py test_bin_seg_2d: a 2 x 2 square in a 4 x 4 image, logits 100 onehot - 50
 const square = [0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0];
 const binSeg = { pred: data([1, 2, 4, 4], [...square.map((y) => 50 - 100 * y), ...square.map((y) => 100 * y - 50)]), labels: data([1, 4, 4], square) };
+/** test_focal_loss.py's "very good" predictions: logits `scale` onehot - scale / 2 of `labels` over `C` classes, as labels and as a one-hot target. */
+function veryGood(labels: number[], spatial: number[], C: number, scale: number) {
+  const onehotValues = Array.from({ length: C }, (_, c) => labels.map((y) => (y === c ? 1 : 0))).flat();
+  return {
+    labels: { pred: data([1, C, ...spatial], onehotValues.map((y) => scale * y - scale / 2)), labels: data([1, ...spatial], labels) },
+    onehot: { pred: data([1, C, ...spatial], onehotValues.map((y) => scale * y - scale / 2)), target: data([1, C, ...spatial], onehotValues) },
+  };
+}
+const emptyClass = veryGood(Array(16).fill(0), [4, 4], 2, 1000);
+const multiClass = veryGood([0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0], [4, 4], 6, 1000);
+const binSeg3d = veryGood([...square, ...square, ...square], [3, 4, 4], 2, 1000);
+
 // test_focal_loss.py test_foreground: channel 0 ones, channel 1 zeros, the target flips pixel (2, 2)
 const centre = (on: number, off: number) => Array.from({ length: 25 }, (_, i) => (i === 12 ? on : off));
 const foreground = {
@@ -229,6 +241,26 @@ export function monaiVectors(): FixedCase[] {
         expected: [0],
         tolerance: PLACES_3,
       })),
+    ),
+    ...(
+      [
+        ['an empty class, 2d', 228, 2, [emptyClass.labels]],
+        ['multi-class segmentation, 2d', 250, 6, [multiClass.labels, multiClass.onehot]],
+        ['binary segmentation, 3d', 280, 2, [binSeg3d.labels, binSeg3d.onehot]],
+      ] as const
+    ).flatMap(([what, line, numClasses, datasets]) =>
+      datasets.flatMap((d) =>
+        ([false, true] as const).flatMap((useSoftmax) =>
+          [undefined, 0.5].map((alpha) => ({
+            name: `monai FocalLoss ${what}, ${'labels' in d ? 'labels' : 'one-hot'}, ${useSoftmax ? 'softmax' : 'sigmoid'}${alpha ? ', alpha 0.5' : ''}: about 0`,
+            source: at(focal, line),
+            loss: m.FocalLoss({ toOnehotY: 'labels' in d, numClasses, useSoftmax, ...(alpha === undefined ? {} : { alpha }) }),
+            data: d as Record<string, InputData>,
+            expected: [0],
+            tolerance: PLACES_3,
+          })),
+        ),
+      ),
     ),
     {
       // the options of the warning test (alpha is dropped, class 0 leaves the softmax); no published number

@@ -91,6 +91,7 @@ describe('compat.monai', () => {
     expect(() => m.DiceCELoss({ reduction: 'none' } as never)).toThrow(/reduction 'none' is not supported/);
     expect(() => m.FocalLoss({ useSoftmax: true, alpha: 0.5 })).toThrow(/alpha with useSoftmax needs numClasses/);
     expect(() => m.FocalLoss({ sigmoid: true } as never)).toThrow(/monai.FocalLoss: unknown option 'sigmoid'/);
+    expect(() => m.DiceFocalLoss({ alpha: 1.5 })).toThrow(/monai.DiceFocalLoss: option alpha = 1.5 is invalid; expected a finite number >= 0 <= 1/);
     expect(() => m.DiceLoss({ weight: -1 })).toThrow(/option weight = -1 is invalid; expected a finite number >= 0, or an array/);
   });
 

@@ -195,9 +195,13 @@ const REGION: RuleName[] = [...ACTIVATION, 'smoothNr', 'smoothDr', 'batch', 'sof
 const DICE: RuleName[] = [...REGION, 'squaredPred', 'jaccard', 'weight'];
 const FOCAL: RuleName[] = ['includeBackground', 'toOnehotY', 'numClasses', 'name', 'gamma', 'alpha', 'weight', 'reduction', 'useSoftmax'];
 
+/** The focal alpha is a balance in [0, 1]; Tversky's alpha is any false-positive weight >= 0. */
+const FOCAL_ALPHA: OptionRule = { kind: 'number', min: 0, max: 1 };
+
 /** validateOptions against the rows `keys` of RULES (an option of another preset is refused). */
-function check<T extends object>(className: string, options: T | undefined, keys: readonly RuleName[]): T {
-  return validateOptions(className, options, Object.fromEntries(keys.map((k) => [k, RULES[k]])));
+function check<T extends object>(className: string, options: T | undefined, keys: readonly RuleName[], focal = false): T {
+  const schema: Record<string, OptionRule> = Object.fromEntries(keys.map((k) => [k, RULES[k]]));
+  return validateOptions(className, options, focal ? { ...schema, alpha: FOCAL_ALPHA } : schema);
 }
 
 /** The loss with the preset's name and options as its config; with a function (otherAct) it has none, as JSON cannot hold one. */
@@ -451,7 +455,7 @@ export const monai = {
   },
   FocalLoss: (options?: MonaiFocalOptions): Loss => {
     const className = 'monai.FocalLoss';
-    const o = check(className, options, FOCAL);
+    const o = check(className, options, FOCAL, true);
     const s = setup(className, o, classCount(className, o, false), 'logits');
     return preset(className, options, reduceFocal(focalValues(className, o, s), o.reduction ?? 'mean', s), s.inputs);
   },
@@ -467,7 +471,7 @@ export const monai = {
   },
   DiceFocalLoss: (options?: MonaiDiceFocalOptions): Loss => {
     const className = 'monai.DiceFocalLoss';
-    const o = check(className, options, [...DICE.filter((k) => k !== 'softLabel'), 'gamma', 'alpha', 'lambdaDice', 'lambdaFocal']);
+    const o = check(className, options, [...DICE.filter((k) => k !== 'softLabel'), 'gamma', 'alpha', 'lambdaDice', 'lambdaFocal'], true);
     const s = setup(className, o, classCount(className, o, false), 'logits');
     const reduction = o.reduction ?? 'mean';
     const dice = diceTerm(className, o, s, classWeight(o.weight, s, false));
