@@ -10,6 +10,7 @@ export type {
   MonaiFocalOptions,
   MonaiGeneralizedDiceOptions,
   MonaiOptions,
+  MonaiRegionOptions,
   MonaiTverskyOptions,
 } from './monai.js';
 export type { SmpFocalOptions, SmpRegionOptions, SmpTverskyOptions } from './smp.js';

@@ -92,6 +92,7 @@ describe('compat.monai', () => {
     expect(() => m.FocalLoss({ useSoftmax: true, alpha: 0.5 })).toThrow(/alpha with useSoftmax needs numClasses/);
     expect(() => m.FocalLoss({ sigmoid: true } as never)).toThrow(/monai.FocalLoss: unknown option 'sigmoid'/);
     expect(() => m.DiceFocalLoss({ alpha: 1.5 })).toThrow(/monai.DiceFocalLoss: option alpha = 1.5 is invalid; expected a finite number >= 0 <= 1/);
+    expect(() => m.DiceLoss({ otherAct: 'tanh' as never })).toThrow(/option otherAct = "tanh" is invalid; expected a function/);
     expect(() => m.DiceLoss({ weight: -1 })).toThrow(/option weight = -1 is invalid; expected a finite number >= 0, or an array/);
   });
 

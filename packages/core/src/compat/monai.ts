@@ -36,8 +36,17 @@ export interface MonaiOptions {
   readonly name?: string;
 }
 
-/** The region options: smoothing, per-image or batch counts, soft labels, reduction. */
-interface MonaiRegionOptions extends MonaiOptions {
+/**
+ * The options of MONAI's region losses: smoothing, per-image or batch counts, soft labels, reduction.
+ *
+ * @example
+ * ```ts
+ * import { compat, type MonaiRegionOptions } from '@losskit/core';
+ * const options: MonaiRegionOptions = { sigmoid: true, smoothNr: 0, smoothDr: 1e-6, batch: true };
+ * const loss = compat.monai.TverskyLoss(options);
+ * ```
+ */
+export interface MonaiRegionOptions extends MonaiOptions {
   /** Added to the numerator (default 1e-5). */
   readonly smoothNr?: number;
   /** Added to the denominator (default 1e-5). */
