@@ -1,5 +1,6 @@
 import { compat } from '@losskit/core';
 import type { FixedCase } from './fixed-cases.js';
+import { monaiVectors } from './monai-vectors.js';
 import type { InputData } from './types.js';
 
 /** Data as the core takes it (NCHW-flattened over the roles the input spans), rounded to float32. */
@@ -53,7 +54,7 @@ const smpBinary = (pred: number[], labels: number[]) => ({ pred: data([1, 1, 1, 
 /**
  * Published test vectors of the peers, each with its source file and line, run through the
  * compat presets: the preset's value must equal the peer's number, and every backend must match
- * the core reference in value and gradient.
+ * the core reference in value and gradient. MONAI's are in monai-vectors.ts.
  */
 export function peerVectors(): FixedCase[] {
   const k = compat.keras;
@@ -187,5 +188,6 @@ export function peerVectors(): FixedCase[] {
       data: { pred: data([1, 2, 1, 4], [0, 1, 1, 0, 0, 1, 1, 0]), target: data([1, 2, 1, 4], [1, 1, 0, 0, 1, 1, 0, 0]) },
       expected: [1 - 1 / 3],
     },
+    ...monaiVectors(),
   ];
 }

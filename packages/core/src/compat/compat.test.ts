@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tanh } from '../builders.js';
 import { evaluate, evaluateScalar } from '../evaluate.js';
 import { gradient } from '../gradient.js';
 import { leaves } from '../ir/node.js';
@@ -60,6 +61,20 @@ const PRESETS: [string, Loss][] = [
   ['keras.Dice axis', compat.keras.Dice({ axis: [1, 2, 3] })],
   ['keras.Huber', compat.keras.Huber({ delta: 0.5 })],
   ['native mcc', catalogue.mcc({ perImage: true, sampleWeights: true })],
+  ['monai.DiceLoss softmax, no background, squaredPred', compat.monai.DiceLoss({ softmax: true, toOnehotY: true, numClasses: C, includeBackground: false, weight: [1, 2], squaredPred: true })],
+  ['monai.DiceLoss sigmoid jaccard batch softLabel', compat.monai.DiceLoss({ sigmoid: true, jaccard: true, batch: true, softLabel: true, reduction: 'sum' })],
+  ['monai.DiceLoss otherAct tanh', compat.monai.DiceLoss({ otherAct: tanh, weight: 0.5 })],
+  ['monai.TverskyLoss softmax, no background', compat.monai.TverskyLoss({ softmax: true, toOnehotY: true, numClasses: C, includeBackground: false, alpha: 0.3, beta: 0.7 })],
+  ['monai.TverskyLoss softLabel', compat.monai.TverskyLoss({ softLabel: true, alpha: 0.7, beta: 0.3 })],
+  ['monai.GeneralizedDiceLoss softmax (absent classes)', compat.monai.GeneralizedDiceLoss({ softmax: true, toOnehotY: true, numClasses: C })],
+  ['monai.GeneralizedDiceLoss simple, batch, no background', compat.monai.GeneralizedDiceLoss({ sigmoid: true, numClasses: C, wType: 'simple', batch: true, includeBackground: false })],
+  ['monai.FocalLoss sigmoid alpha weight', compat.monai.FocalLoss({ alpha: 0.25, weight: [1, 2, 3] })],
+  ['monai.FocalLoss softmax, no background', compat.monai.FocalLoss({ useSoftmax: true, toOnehotY: true, numClasses: C, includeBackground: false, gamma: 1.5 })],
+  ['monai.FocalLoss softmax alpha sum', compat.monai.FocalLoss({ useSoftmax: true, numClasses: C, alpha: 0.75, reduction: 'sum' })],
+  ['monai.DiceCELoss labels, weight, smoothing', compat.monai.DiceCELoss({ softmax: true, toOnehotY: true, includeBackground: false, weight: [1, 2, 3], labelSmoothing: 0.1 })],
+  ['monai.DiceCELoss dense target, smoothing', compat.monai.DiceCELoss({ softmax: true, labelSmoothing: 0.2, lambdaDice: 0.5 })],
+  ['monai.DiceCELoss one channel (BCE)', compat.monai.DiceCELoss({ sigmoid: true, numClasses: 1, weight: [2], reduction: 'sum' })],
+  ['monai.DiceFocalLoss softmax Dice, labels', compat.monai.DiceFocalLoss({ softmax: true, toOnehotY: true, numClasses: C, includeBackground: false, alpha: 0.25, lambdaFocal: 0.5 })],
 ];
 
 describe('compat presets', () => {
@@ -98,6 +113,7 @@ describe('losses registry', () => {
     ['keras.Tversky', { alpha: 0.2, beta: 0.8, axis: [1, 2, 3] }],
     ['smp.DiceLoss', { mode: 'multiclass', numClasses: 3, classes: [1, 2] }],
     ['smp.SoftCrossEntropyLoss', { numClasses: 3, smoothFactor: 0.1 }],
+    ['monai.GeneralizedDiceLoss', { softmax: true, toOnehotY: true, numClasses: 3, wType: 'simple' }],
   ];
   for (const [name, options] of cases)
     it(`${name}: toConfig / fromConfig round-trips through JSON to the same graph`, () => {

@@ -1,7 +1,18 @@
 import { keras } from './keras.js';
+import { monai } from './monai.js';
 import { smp } from './smp.js';
 
 export type { KerasCrossentropyOptions, KerasFocalOptions, KerasOptions, KerasOverlapOptions } from './keras.js';
+export type {
+  MonaiDiceCEOptions,
+  MonaiDiceFocalOptions,
+  MonaiDiceOptions,
+  MonaiFocalOptions,
+  MonaiGeneralizedDiceOptions,
+  MonaiOptions,
+  MonaiRegionOptions,
+  MonaiTverskyOptions,
+} from './monai.js';
 export type { SmpFocalOptions, SmpRegionOptions, SmpTverskyOptions } from './smp.js';
 
 /**
@@ -11,8 +22,9 @@ export type { SmpFocalOptions, SmpRegionOptions, SmpTverskyOptions } from './smp
  * @example
  * ```ts
  * import { compat } from '@losskit/core';
- * const dice = compat.smp.DiceLoss('multiclass', { numClasses: 3 });
+ * const smpDice = compat.smp.DiceLoss('multiclass', { numClasses: 3 });
  * const cce = compat.keras.CategoricalCrossentropy();
+ * const monaiDice = compat.monai.DiceLoss({ softmax: true, toOnehotY: true, numClasses: 3 });
  * ```
  */
-export const compat = { keras, smp } as const;
+export const compat = { keras, monai, smp } as const;

@@ -15,7 +15,9 @@ export type OptionRule =
   | { readonly kind: 'string' }
   | { readonly kind: 'indices' }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
-  | { readonly kind: 'weights' };
+  | { readonly kind: 'weights' }
+  | { readonly kind: 'function' }
+  | { readonly kind: 'anyOf'; readonly rules: readonly OptionRule[] };
 
 /**
  * The accepted values of each option of one loss.
@@ -58,6 +60,10 @@ function describeRule(rule: OptionRule): string {
       return rule.values.map((v) => `'${v}'`).join(' | ');
     case 'weights':
       return 'an array of finite numbers >= 0, one per class';
+    case 'function':
+      return 'a function';
+    case 'anyOf':
+      return rule.rules.map(describeRule).join(', or ');
     case 'number': {
       const parts = [rule.integer ? 'an integer' : 'a finite number'];
       if (rule.min !== undefined) parts.push(`>= ${rule.min}`);
@@ -80,6 +86,10 @@ function accepts(rule: OptionRule, value: unknown): boolean {
       return typeof value === 'string' && rule.values.includes(value);
     case 'weights':
       return Array.isArray(value) && value.length > 0 && value.every((w) => typeof w === 'number' && Number.isFinite(w) && w >= 0);
+    case 'function':
+      return typeof value === 'function';
+    case 'anyOf':
+      return rule.rules.some((r) => accepts(r, value));
     case 'number':
       return (
         typeof value === 'number' &&

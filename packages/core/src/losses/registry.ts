@@ -37,12 +37,13 @@ function table(): Record<string, Builder> {
   for (const [alias, name] of Object.entries(KERAS_NAMES)) out[alias] = compat.keras[name] as Builder;
   for (const name of ['DiceLoss', 'JaccardLoss', 'TverskyLoss', 'FocalLoss'] as const) out[`smp.${name}`] = withMode(compat.smp[name] as never);
   for (const name of ['MCCLoss', 'SoftBCEWithLogitsLoss', 'SoftCrossEntropyLoss'] as const) out[`smp.${name}`] = compat.smp[name] as Builder;
+  for (const [name, build] of Object.entries(compat.monai)) out[`monai.${name}`] = build as Builder;
   return out;
 }
 
 /**
  * Losses by name and config, as Keras's `keras.losses.get` / `serialize` / `deserialize`: catalogue
- * names ('dice'), presets ('keras.Dice', 'smp.DiceLoss' with `mode` in the options) and Keras's
+ * names ('dice'), presets ('keras.Dice', 'monai.DiceLoss', 'smp.DiceLoss' with `mode` in the options) and Keras's
  * snake_case names ('categorical_crossentropy' is `compat.keras.CategoricalCrossentropy`).
  *
  * @example
@@ -68,7 +69,9 @@ export const losses = {
   /** How the loss was built, as JSON data (a loss assembled by hand has none). */
   toConfig(loss: Loss): LossConfig {
     if (!loss.config)
-      throw new OptionError(`loss '${loss.name}' carries no config: build it with the catalogue, a preset or losses.get`);
+      throw new OptionError(
+        `loss '${loss.name}' carries no config: build it with the catalogue, a preset or losses.get (a preset given a function, such as MONAI's otherAct, has none)`,
+      );
     return JSON.parse(JSON.stringify(loss.config)) as LossConfig;
   },
   /** The loss a config describes. */
