@@ -169,9 +169,11 @@ for (const backend of BACKENDS) {
       for (const spec of specs)
         it(`${spec.labels} ${spec.dtype} labels, ${spec.fuse ? 'fused' : 'fuse: false'}: the loss falls, tensors stay flat, nothing leaks`, async () => {
           const run: TrainingRun = await call(page, 'train', spec);
+          console.log(`${backend} fit ${spec.labels} ${spec.dtype} fuse=${spec.fuse}: loss ${run.losses[0]?.toFixed(4)} -> ${run.losses.at(-1)?.toFixed(4)} (last/first ${((run.losses.at(-1) ?? 0) / (run.losses[0] ?? 1)).toFixed(4)})`);
           expect(run.backend).toBe(backend);
           expect(run.losses.every(Number.isFinite)).toBe(true);
-          expect(run.losses.at(-1)!).toBeLessThan(run.losses[0]! * 0.9);
+          // deterministic: seeded weights and data, one full batch, no shuffle (seeded, on cpu in Node: last/first 0.771-0.778)
+          expect(run.losses.at(-1)!, `losses per epoch: ${run.losses.map((l) => l.toFixed(4))}`).toBeLessThan(run.losses[0]! * 0.9);
           expect(new Set(run.tensors.slice(1)).size, `tensor counts per epoch: ${run.tensors}`).toBe(1);
           expect(run.leaked).toBe(0);
           expect(run.lossName).toBe(spec.labels === 'sparse' ? 'sparseCeDice' : 'paper.experiment22');
