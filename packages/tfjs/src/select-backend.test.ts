@@ -41,7 +41,7 @@ describe('selectBackend in Node.js', () => {
     expect(selection.reason).toMatch(/^cpu: the first of DEFAULT_ORDER .* that fits; .*it has all 13 kernels asked for \(TRAINING_KERNELS\)$/);
     const wasm = selection.skipped.find((s) => s.candidate === 'wasm');
     expect(wasm?.reason).toBe(
-      "cannot train here: the 'wasm' backend has no Conv2DBackpropFilter (the filter gradient of conv1d/conv2d (and the input gradient's filter of conv2dTranspose)), DepthwiseConv2dNativeBackpropFilter (the filter gradient of depthwiseConv2d and separableConv2d), DepthwiseConv2dNativeBackpropInput (the input gradient of depthwiseConv2d and separableConv2d) kernels",
+      "cannot train here: the 'wasm' backend has no Conv2DBackpropFilter (the filter gradient of conv1d, conv2d and conv2dTranspose), DepthwiseConv2dNativeBackpropFilter (the filter gradient of depthwiseConv2d and separableConv2d), DepthwiseConv2dNativeBackpropInput (the input gradient of depthwiseConv2d and separableConv2d) kernels",
     );
   });
 

@@ -16,8 +16,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * ```
  */
 export const TRAINING_KERNELS: Readonly<Record<string, string>> = {
-  [tf.Conv2DBackpropFilter]: "the filter gradient of conv1d/conv2d (and the input gradient's filter of conv2dTranspose)",
-  [tf.Conv2DBackpropInput]: 'the input gradient of conv1d/conv2d',
+  [tf.Conv2DBackpropFilter]: 'the filter gradient of conv1d, conv2d and conv2dTranspose',
+  [tf.Conv2DBackpropInput]: 'the input gradient of conv1d and conv2d (and the forward pass of conv2dTranspose)',
   [tf.DepthwiseConv2dNativeBackpropFilter]: 'the filter gradient of depthwiseConv2d and separableConv2d',
   [tf.DepthwiseConv2dNativeBackpropInput]: 'the input gradient of depthwiseConv2d and separableConv2d',
   [tf.Conv3DBackpropFilterV2]: 'the filter gradient of conv3d and conv3dTranspose',
