@@ -21,7 +21,8 @@ function convNet() {
   return { model, x: tf.ones([2, 4, 4, 1]), y: tf.zeros([2, 4, 4, 2]) };
 }
 
-describe('selectBackend in Node.js', () => {
+// wasm's first initialization and the conv fits take about a second alone; the limit guards a hang
+describe('selectBackend in Node.js', { timeout: 30_000 }, () => {
   it('without training: true picks wasm, and says what it lacks for training', async () => {
     const selection = await selectBackend();
     expect(selection.skipped.map((s) => s.candidate)).toEqual(['node-gpu', 'node', 'webgpu', 'webgl']);
@@ -124,7 +125,7 @@ describe('selectBackend in Node.js', () => {
   });
 });
 
-describe('BACKENDS[...].gets is what a compiled loss does there', () => {
+describe('BACKENDS[...].gets is what a compiled loss does there', { timeout: 30_000 }, () => {
   for (const candidate of ['cpu', 'wasm'] as const)
     it(`${candidate}: ${BACKENDS[candidate].gets.fused} fused kernels, ${BACKENDS[candidate].gets.finiteCheck} finite check`, async () => {
       const { gets } = await selectBackend(candidate, { fallback: false });
