@@ -136,14 +136,14 @@ export async function selectBackend(preference?: BackendChoice | readonly Backen
           : `the first of DEFAULT_ORDER (${DEFAULT_ORDER.join(', ')}) that fits${preferred.length > 0 ? ', after every preference was skipped' : ''}`;
     const kernels =
       required.length > 0
-        ? `it has all ${required.length} kernels asked for (${[options.training ? 'TRAINING_KERNELS' : '', options.kernels?.length ? `${options.kernels.length} in kernels` : ''].filter(Boolean).join(' and ')})`
+        ? `it has all ${required.length} kernels asked for (${[options.training ? 'TRAINING_KERNELS' : '', options.kernels?.length ? `${new Set(options.kernels).size} in kernels` : ''].filter(Boolean).join(' and ')})`
         : missingTrainingKernels.length > 0
           ? `kernels not checked (no training: true); it lacks ${missingTrainingKernels.join(', ')}, so a layer whose gradient needs one cannot train here`
           : 'kernels not checked (no training: true), though it has every kernel of TRAINING_KERNELS';
     return {
       chosen: candidate,
       backend: tf.getBackend(),
-      reason: `${candidate}: ${position}; ${module} registered the '${backend}' backend and it initialized; ${kernels}`,
+      reason: `${candidate}: ${position}; its '${backend}' backend (${module}) is registered and initialized; ${kernels}`,
       gets,
       missingTrainingKernels,
       skipped,
