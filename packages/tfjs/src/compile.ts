@@ -86,9 +86,10 @@ export interface CompileOptions {
    */
   checkFinite?: boolean;
   /**
-   * Fuse elementwise chains and their reductions into generated loops, one tfjs kernel each, on the
-   * cpu and wasm backends (default true). Values agree with the unfused ops to float32 rounding;
-   * intermediate values are float64. Other backends, and tfjs autodiff, always run one kernel per op.
+   * Fuse elementwise chains and their reductions into generated kernels, one tfjs kernel each
+   * (default true): JavaScript loops on cpu and wasm (intermediates float64), WGSL on webgpu and
+   * GLSL on webgl 2 (intermediates float32). Values agree with the unfused ops to float32 rounding.
+   * The node backends, webgl 1 and tfjs autodiff run one kernel per op (`loss.explain()` says why).
    */
   fuse?: boolean;
 }

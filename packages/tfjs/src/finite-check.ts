@@ -42,6 +42,9 @@ const HOST_CHECK: FiniteCheck = {
 /** Backends whose tensors the check may read synchronously (the data is host-side, or native). */
 const HOST_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm', 'tensorflow']);
 
+/** Whether a NaN/Inf input on tfjs backend `name` is reported by the call itself (true) or deferred to the next call and `loss.sync()`. */
+export const checksSynchronously = (name: string): boolean => HOST_BACKENDS.has(name);
+
 /**
  * The finite checks of one compiled loss. `forCall()` gives the check for the active backend;
  * `rethrow()` (at the start of every call) throws a failure a device check found since; `settle()`
@@ -55,7 +58,7 @@ export class FiniteChecks {
   /** The check for the call about to run (counts the call, for the message of a deferred failure). */
   forCall(): FiniteCheck {
     const call = ++this.calls;
-    if (HOST_BACKENDS.has(tf.getBackend())) return HOST_CHECK;
+    if (checksSynchronously(tf.getBackend())) return HOST_CHECK;
     return { check: (t, what) => this.deviceCheck(t, what, call) };
   }
 

@@ -13,4 +13,6 @@ export { type AxisMap, type Layout, axesOf, roleAxes, shapeFor } from './layout.
 export { LOWERINGS, type Lowering, type LoweringContext } from './lowerings.js';
 export { type Binding, type FusionExplanation, Program, UnsupportedOpError, materialize } from './program.js';
 export type { FusionTargetName } from './fusion/target.js';
-export { type BackendChoice, type BackendSelection, DEFAULT_ORDER, type SelectBackendOptions, selectBackend } from './select-backend.js';
+export { BACKENDS, type BackendChoice, type BackendGets, type BackendInfo, DEFAULT_ORDER } from './backends.js';
+export { type BackendSelection, type SelectBackendOptions, selectBackend } from './select-backend.js';
+export { TRAINING_KERNELS, recordKernels } from './training-kernels.js';

@@ -55,6 +55,9 @@ const MEMORY: Record<string, Memory> = {
   },
 };
 
+/** Whether tfjs backend `name` is one whose tensors the generated JavaScript kernels loop over (cpu, wasm). */
+export const hasJsKernels = (name: string): boolean => Object.hasOwn(MEMORY, name);
+
 /** Whether the active backend's tensors live in memory the JavaScript kernels can loop over. */
 export function hasJsMemory(): boolean {
   return MEMORY[tf.getBackend()]?.supports(tf.backend()) === true;

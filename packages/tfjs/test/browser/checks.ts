@@ -46,7 +46,7 @@ export async function syncReads(): Promise<SyncReadReport> {
     }),
     fit: 0,
   };
-  const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 3, kernelSize: 1, seed: 1 } as never)] });
+  const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 3, kernelSize: 1, kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) })] });
   const optimizer = tf.train.sgd(0.1);
   model.compile({ optimizer, loss: loss.asLayersLoss() });
   await model.fit(pred, target, { epochs: 1, verbose: 0 }); // warm-up: shaders
