@@ -1,7 +1,7 @@
 import { input } from '@losskit/core';
 import type { Analysis } from '../analysis.js';
 import { evaluateColumns, finiteOrNull, linspace, meshgrid } from '../core-eval.js';
-import { LOSS_METHODS, METHOD_PARAMS, surfaceUnderMethod } from '../methods.js';
+import { LOSS_METHODS, METHOD_PARAMS, crossEntropyUnderMethod, surfaceUnderMethod } from '../methods.js';
 import { sharedDomain } from '../render/colour-scale.js';
 import type { Figure } from '../render/figure.js';
 import { PIXEL_GRID, pixelMethodGrids } from './pixel-contours.js';
@@ -35,12 +35,15 @@ export interface MethodGrid {
   readonly ys: Float64Array;
   /** generated value z at each cell, row-major, y outer */
   readonly generated: Float64Array;
-  /** the method applied to z (z itself for 'none') */
+  /** the method applied to z (z itself for 'none'), or CE + term of the logit z */
   readonly values: Float64Array;
 }
 
-/** Every method on every grid, n x n points, values from the core evaluator. */
-export function methodGrids(grids: readonly GridSpec[], n: number): MethodGrid[] {
+/**
+ * Every method on every grid, n x n points, values from the core evaluator: the method applied to
+ * z as a residual (Fig. 4), or with `reading: 'cross-entropy'` to z as a logit, CE + term (Fig. 5).
+ */
+export function methodGrids(grids: readonly GridSpec[], n: number, reading: 'residual' | 'cross-entropy' = 'residual'): MethodGrid[] {
   const z = input('z', ['batch']);
   return grids.flatMap((g) => {
     const xs = linspace(g.x[0], g.x[1], n);
@@ -56,7 +59,7 @@ export function methodGrids(grids: readonly GridSpec[], n: number): MethodGrid[]
       xs,
       ys,
       generated,
-      values: evaluateColumns(surfaceUnderMethod(m, z), { z: generated }, METHOD_PARAMS),
+      values: evaluateColumns(reading === 'residual' ? surfaceUnderMethod(m, z) : crossEntropyUnderMethod(m, z), { z: generated }, METHOD_PARAMS),
     }));
   });
 }
