@@ -72,8 +72,8 @@ canvas.surface { border: 1px solid #eee; cursor: grab; }
 .derivative { border-top: 1px solid #eee; padding: .4rem 0; } .derivative h4 { margin: .4rem 0; font-weight: normal; }
 /* formulas are typeset inline (KaTeX breaks lines after top-level relations and operators), one partial derivative a line */
 .formula { display: flex; align-items: baseline; gap: 1rem; overflow-x: auto; margin: .3rem 0; } .formula .label { width: 3.5rem; flex: none; color: #666; font-size: .85rem; }
-.formula .lines { flex: 1; min-width: 0; font-size: 1.1rem; line-height: 2.4; } .formula .line { display: block; }
-.formula .where { display: block; color: #444; font-size: .95rem; }
+.formula .lines { flex: 1; min-width: 0; font-size: 1.1rem; } .formula .line { display: block; margin: .5rem 0; }
+.formula .where { display: block; color: #444; font-size: .95rem; margin: .35rem 0; }
 .note { margin: .2rem 0 .2rem 4.5rem; font-size: .9rem; color: #444; }
 </style>
 </head>
