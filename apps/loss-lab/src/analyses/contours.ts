@@ -75,7 +75,7 @@ export interface ContourPanel {
 }
 
 /** Contour levels shared by every panel of a figure: `levels` equal steps from the lowest value. */
-export function sharedThresholds(panels: readonly ContourPanel[], levels = 15): number[] {
+function sharedThresholds(panels: readonly ContourPanel[], levels = 15): number[] {
   const [lo, hi] = sharedDomain(panels.flatMap((p) => Array.from(p.values)));
   return Array.from({ length: levels }, (_, i) => lo + ((hi - lo) * i) / levels);
 }
@@ -86,7 +86,7 @@ export function sharedThresholds(panels: readonly ContourPanel[], levels = 15): 
  * figure's, not the panel's, so a colour means the same value in every panel; with `ownLevels`,
  * white lines at that many levels of the panel's own range show the shape of its level sets.
  */
-export function contourSpec(
+function contourSpec(
   panels: readonly ContourPanel[],
   options: { columns: number; xTitle: string; yTitle: string; legendTitle: string; ownLevels?: number },
 ): Figure['spec'] {

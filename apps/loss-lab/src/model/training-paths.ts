@@ -34,7 +34,7 @@ export interface TrainingPathOptions {
 const FEATURES = 7;
 
 /** Pixel features [N, F, P] of some scenes, scaled to [-1, 1], and their one-hot targets [N, C, P]. */
-export function pixelFeatures(samples: readonly Sample[], size: number, classes: number): { x: Float64Array; target: Float64Array } {
+function pixelFeatures(samples: readonly Sample[], size: number, classes: number): { x: Float64Array; target: Float64Array } {
   const P = size * size;
   const x = new Float64Array(samples.length * FEATURES * P);
   const target = new Float64Array(samples.length * classes * P);

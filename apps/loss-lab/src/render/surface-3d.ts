@@ -21,7 +21,7 @@ export interface SurfaceData {
   readonly labels: { readonly x: string; readonly y: string; readonly z: string };
 }
 
-export interface SurfaceScene {
+interface SurfaceScene {
   readonly polys: { pts: [number, number][]; fill: string }[];
   readonly lines: { a: [number, number]; b: [number, number]; stroke: string; width: number; kind: string }[];
   readonly texts: { x: number; y: number; text: string; anchor: 'start' | 'middle' | 'end'; size: number; kind: string }[];
@@ -34,7 +34,7 @@ export interface SurfaceScene {
  * Axes: x along the floor edge nearer the viewer, y along the other near floor edge, z up the
  * floor corner that is leftmost on screen; ticks at "nice" steps, pointing out of the box.
  */
-export const SURFACE_CORE = `
+const SURFACE_CORE = `
 function viridis(t) {
   var stops = [[68,1,84],[59,82,139],[33,145,140],[94,201,98],[253,231,37]];
   t = Math.max(0, Math.min(1, t)) * (stops.length - 1);
@@ -121,7 +121,7 @@ export const surfaceScene: SceneBuilder = new Function(`${SURFACE_CORE}\nreturn 
 const viridisOf = new Function(`${SURFACE_CORE}\nreturn viridis;`)() as (t: number) => string;
 
 /** The starting view of every surface (and the view of the static export). */
-export const SURFACE_VIEW = { yaw: 0.8, pitch: 0.55 } as const;
+const SURFACE_VIEW = { yaw: 0.8, pitch: 0.55 } as const;
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const f = (v: number) => v.toFixed(1);
