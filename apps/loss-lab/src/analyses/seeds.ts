@@ -116,7 +116,7 @@ const FIGURE_METRICS = [['loss'], ['macro.iou', 'iou', 'micro.iou']];
  * Experiment 1 adds nothing), so the loss bars say that they are not comparable.
  */
 const METRIC_LABELS: Readonly<Record<string, string>> = {
-  loss: 'training objective CE + term (term differs per experiment: not comparable)',
+  loss: 'loss = CE + term (terms differ: not comparable)',
   'macro.iou': 'macro IoU (validation)',
   iou: 'IoU (validation)',
   'micro.iou': 'micro IoU (validation)',
