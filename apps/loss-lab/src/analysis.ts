@@ -20,4 +20,6 @@ export interface Analysis {
   readonly html?: string;
   /** JSON-serialisable data written beside the figures */
   readonly data?: unknown;
+  /** further files written into the analysis folder (a static export the html links to) */
+  readonly files?: readonly { readonly name: string; readonly content: string | Uint8Array }[];
 }

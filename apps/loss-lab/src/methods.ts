@@ -1,4 +1,4 @@
-import { type Node, abs, hybridV1, square } from '@losskit/core';
+import { type Node, abs, add, hybridV1, neg, sigmoid, softplus, square, sub } from '@losskit/core';
 import { DEFAULT_COVARIATES, type EquationTerms, PAPER_EQUATIONS, covariates } from './equations.js';
 
 /**
@@ -51,4 +51,18 @@ export const METHOD_PARAMS: Readonly<Record<string, number>> = DEFAULT_COVARIATE
 export function surfaceUnderMethod(method: LossMethod, z: Node, ema: 'literal' | 'stateful' = 'literal'): Node {
   if (!method.term) return z;
   return method.term({ L1: abs(z), L2: square(z), A: covariates.A, B: covariates.B }, ema);
+}
+
+/**
+ * A value read as the logit of a two-class pixel whose true class is 1, seen through a loss
+ * method as the paper's experiments see a pixel (Fig. 5: "each loss function method was
+ * applied to the cross-entropy loss"): CE + the method's term, CE alone for 'none'. The
+ * prediction is softmax([0, eta]) = (1 − σ(eta), σ(eta)), so CE = −log σ(eta) = softplus(−eta),
+ * and the per-pixel base losses over the two classes are L1 = 1 − σ(eta), L2 = (1 − σ(eta))².
+ */
+export function crossEntropyUnderMethod(method: LossMethod, eta: Node): Node {
+  const ce = softplus(neg(eta));
+  if (!method.term) return ce;
+  const L1 = sub(1, sigmoid(eta));
+  return add(ce, method.term({ L1, L2: square(L1), A: covariates.A, B: covariates.B }));
 }

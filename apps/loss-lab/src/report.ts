@@ -56,6 +56,10 @@ export async function writeReport(
       options.log?.(`  ${a.id}/${f.name}.svg`);
     }
     if (a.data !== undefined) writeFileSync(join(dir, 'data.json'), JSON.stringify(a.data, null, 1));
+    for (const file of a.files ?? []) {
+      writeFileSync(join(dir, file.name), file.content);
+      options.log?.(`  ${a.id}/${file.name}`);
+    }
   }
   const html = reportHtml({
     analyses,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +9,18 @@ import { SURFACE_SCRIPT } from '../src/analyses/equation-surfaces.js';
 import { type WrittenFigure, writeReport } from '../src/report.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The page width the report must fit. */
+const WIDTH = 1280;
+/** Figures drawn as heatmaps or filled contours: one colour scale each, shared by their panels. */
+const SHARED_SCALE_FIGURES = [
+  'landscapes/landscapes',
+  'contours/contours',
+  'contours/pixel-contours',
+  'equation-surfaces/equation-heatmaps',
+  'gradient-descent/trajectories',
+  'covariates/linear-sweep',
+  'covariates/linear-sweep-gradient',
+];
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -58,10 +70,21 @@ describe('the report in headless Chromium', { timeout: 60_000 }, () => {
         `no Chromium at ${CHROMIUM}: the browser test needs Debian's chromium (apt-get install -y chromium) or CHROMIUM_PATH pointing at a Chromium binary`,
       );
     dir = mkdtempSync(join(tmpdir(), 'loss-lab-report-'));
-    const analyses = buildAnalyses({ resultsPath: join(import.meta.dirname, '__fixtures__', 'results.jsonl') });
+    // a real seg-bench run: 27 experiments x seeds 1, 250 x 3 epochs (the README says how it was made)
+    const analyses = buildAnalyses({ resultsPath: join(import.meta.dirname, '__fixtures__', 'bench-27.jsonl') });
     figures = await writeReport(dir, analyses, { extraScript: SURFACE_SCRIPT });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page = await browser.newPage({ viewport: { width: WIDTH, height: 1000 } });
+    // record what each canvas writes, so the test can see the 3D axes' ticks and labels
+    await page.addInitScript(() => {
+      const fillText = CanvasRenderingContext2D.prototype.fillText;
+      CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, text: string, x: number, y: number) {
+        const c = this.canvas as HTMLCanvasElement & { drawnTexts?: string[] };
+        c.drawnTexts ??= [];
+        c.drawnTexts.push(text);
+        return fillText.call(this, text, x, y);
+      };
+    });
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
     });
@@ -83,7 +106,7 @@ describe('the report in headless Chromium', { timeout: 60_000 }, () => {
   it('shows every figure, each with visible content', async () => {
     const images = page.locator('figure.figure img');
     expect(await images.count()).toBe(figures.length);
-    expect(figures.length).toBeGreaterThanOrEqual(9);
+    expect(figures.length).toBeGreaterThanOrEqual(13);
     for (let k = 0; k < figures.length; k++) {
       const img = images.nth(k);
       const src = await img.getAttribute('src');
@@ -115,8 +138,11 @@ describe('the report in headless Chromium', { timeout: 60_000 }, () => {
   });
 
   it('typesets the derivative formulas with KaTeX and its own fonts', async () => {
-    const typeset = await page.locator('.derivatives .katex').count();
-    expect(typeset).toBe(18); // paper and core form for each of Eqs. (1)-(9)
+    // per equation: the paper's update, then the core's two partials (and named parts, if long)
+    const perBlock = await page.locator('.derivative').evaluateAll((blocks) =>
+      blocks.map((b) => [b.querySelectorAll('.formula')[0]!.querySelectorAll('.katex').length, b.querySelectorAll('.formula .line .katex').length]),
+    );
+    expect(perBlock).toEqual(Array.from({ length: 9 }, () => [1, 2]));
     expect(await page.locator('.katex-error').count()).toBe(0);
     const katexFonts = await page.evaluate(() =>
       Array.from(document.fonts as unknown as Iterable<FontFace>).filter((f) => f.family.replace(/"/g, '').startsWith('KaTeX') && f.status === 'loaded').length,
@@ -130,5 +156,100 @@ describe('the report in headless Chromium', { timeout: 60_000 }, () => {
   it('draws the seed analysis from the results file', async () => {
     expect(await page.locator('#seeds figure.figure img').count()).toBe(2); // bars and epoch curves
     expect(await page.locator('#no-results').count()).toBe(0);
+  });
+
+  it('fits 1280 px: no horizontal overflow, derivative formulas and tables wrapped', async () => {
+    const sizes = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      formulas: Array.from(document.querySelectorAll<HTMLElement>('.formula'), (e) => e.scrollWidth - e.clientWidth),
+      tables: Array.from(document.querySelectorAll<HTMLElement>('.table'), (e) => e.scrollWidth - e.clientWidth),
+    }));
+    expect(sizes.page).toBeLessThanOrEqual(WIDTH);
+    expect(sizes.formulas).toHaveLength(18);
+    expect(sizes.formulas.filter((d) => d > 1), 'formulas that scroll instead of wrapping').toEqual([]);
+    expect(sizes.tables.filter((d) => d > 1), 'tables wider than the page').toEqual([]);
+  });
+
+  it('draws at least 27 series, each with a (colour, dash) pair of its own', async () => {
+    const svg = readFileSync(join(dir, 'seeds', 'epoch-curves.svg'), 'utf8');
+    const panels = await page.evaluate((text) => {
+      const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+      // the line marks of each panel (a facet cell is a role-scope group)
+      const byPanel = new Map<Element, string[]>();
+      for (const p of Array.from(doc.querySelectorAll('path[aria-roledescription="line mark"]'))) {
+        const panel = p.closest('g.role-scope')!;
+        byPanel.set(panel, [...(byPanel.get(panel) ?? []), `${p.getAttribute('stroke')} | ${p.getAttribute('stroke-dasharray') ?? 'solid'}`]);
+      }
+      return [...byPanel.values()];
+    }, svg);
+    expect(panels.length).toBeGreaterThanOrEqual(2); // loss and IoU
+    for (const lines of panels) {
+      expect(lines.length).toBeGreaterThanOrEqual(27);
+      expect(new Set(lines).size, lines.join('\n')).toBe(lines.length);
+    }
+  });
+
+  it('draws the 3D surfaces with axes, ticks and labels, on screen and in the static SVG', async () => {
+    const drawn = await page.locator('canvas.surface').evaluateAll((cs) => cs.map((c) => (c as HTMLCanvasElement & { drawnTexts?: string[] }).drawnTexts ?? []));
+    expect(drawn).toHaveLength(9);
+    for (const texts of drawn) {
+      for (const label of ['L1', 'L2', 'E(L1, L2)']) expect(texts).toContain(label);
+      expect(texts.filter((t) => /^-?\d+(\.\d+)?$/.test(t)).length, texts.join(' ')).toBeGreaterThanOrEqual(9);
+    }
+    const svg = readFileSync(join(dir, 'equation-surfaces', 'surfaces-3d.svg'), 'utf8');
+    const panels = await page.evaluate((text) => {
+      const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+      return Array.from(doc.querySelectorAll('g.surface-panel'), (g) =>
+        ['x', 'y', 'z'].map((a) => [
+          g.querySelectorAll(`line.${a}-axis`).length,
+          g.querySelectorAll(`text.${a}-axis-title`).length,
+          g.querySelectorAll(`text.${a}-axis-tick-label`).length,
+        ]),
+      );
+    }, svg);
+    expect(panels).toHaveLength(9);
+    for (const axes of panels)
+      for (const [line, title, ticks] of axes) {
+        expect([line, title]).toEqual([1, 1]);
+        expect(ticks).toBeGreaterThanOrEqual(3);
+      }
+    const png = readFileSync(join(dir, 'equation-surfaces', 'surfaces-3d.png'));
+    const { ink, colours } = await inkOf(page, png);
+    expect(ink).toBeGreaterThan(0.1);
+    expect(colours).toBeGreaterThan(50);
+  });
+
+  it('gives the panels of one figure one colour scale (equal zmin and zmax)', async () => {
+    for (const name of SHARED_SCALE_FIGURES) {
+      const spec = JSON.parse(readFileSync(join(dir, `${name}.vg.json`), 'utf8')) as unknown;
+      const colour: { domain?: unknown }[] = [];
+      const walk = (node: unknown): void => {
+        if (Array.isArray(node)) node.forEach(walk);
+        else if (node && typeof node === 'object') {
+          const n = node as { scales?: { name: string; domain?: unknown }[] };
+          for (const sc of n.scales ?? []) if (/colou?r|fill/i.test(sc.name)) colour.push(sc);
+          Object.values(node).forEach(walk);
+        }
+      };
+      walk(spec);
+      expect(colour, name).toHaveLength(1);
+      const domain = colour[0]!.domain as number[];
+      expect(domain, name).toHaveLength(2);
+      expect(domain[0]!, name).toBeLessThan(domain[1]!);
+      // and the picture: one gradient legend for all panels
+      const svg = readFileSync(join(dir, `${name}.svg`), 'utf8');
+      const gradients = await page.evaluate(
+        (text) => new DOMParser().parseFromString(text, 'image/svg+xml').querySelectorAll('linearGradient').length,
+        svg,
+      );
+      expect(gradients, name).toBe(1);
+    }
+    const ranges = await page.locator('canvas.surface').evaluateAll((cs) =>
+      cs.map((c) => {
+        const s = JSON.parse(c.getAttribute('data-surface')!) as { zmin: number; zmax: number };
+        return [s.zmin, s.zmax];
+      }),
+    );
+    expect(new Set(ranges.map((r) => r.join(','))).size).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import { input } from '@losskit/core';
 import type { Analysis } from '../analysis.js';
 import { evaluateColumns, finiteOrNull, gradientColumns, linspace, meshgrid } from '../core-eval.js';
 import { DEFAULT_COVARIATES, PAPER_EQUATIONS, type PaperEquation } from '../equations.js';
+import { sharedColourScale, sharedDomain } from '../render/colour-scale.js';
 import type { Figure } from '../render/figure.js';
 
 /** The operating point of the sweeps: a residual of 0.5, so L1 = 0.5 and L2 = 0.25. */
@@ -99,33 +100,39 @@ export function covariateAnalysis(points = 51, gridN = 21): Analysis {
     },
     rows: convexRows,
   };
-  const linearFigure: Figure = {
-    name: 'linear-sweep',
-    title: 'Linear coefficients: loss and gradient norm over (A, B)',
-    caption: `Eqs. with linear coefficients at L1 = ${OPERATING_POINT.L1}, L2 = ${OPERATING_POINT.L2} over A, B in [0, 1] (${gridN} × ${gridN}). Each equation: loss value, then |∇(L1, L2)|.`,
-    spec: {
-      vegaLite: {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        data: { values: linearRows as Record<string, unknown>[] },
-        facet: { field: 'panel', type: 'nominal', title: null, sort: { field: 'order', op: 'min' } },
-        columns: 4,
-        spec: {
-          width: 140,
-          height: 140,
-          mark: { type: 'rect', clip: true },
-          encoding: {
-            x: { field: 'a0', type: 'quantitative', title: 'A', scale: { nice: false, zero: false, domain: [-h, 1 + h] } },
-            x2: { field: 'a1' },
-            y: { field: 'b0', type: 'quantitative', title: 'B', scale: { nice: false, zero: false, domain: [-h, 1 + h] } },
-            y2: { field: 'b1' },
-            color: { field: 'value', type: 'quantitative', title: null, scale: { scheme: 'viridis' }, legend: { gradientLength: 100 } },
+  // one figure per quantity, so each has one colour scale shared by its panels (a loss value and a
+  // gradient norm are different quantities and get a scale of their own)
+  const linearFigures: Figure[] = (['loss value', 'gradient norm'] as const).map((quantity) => {
+    const rows = linearRows.filter((r) => r.quantity === quantity);
+    const domain = sharedDomain(rows.map((r) => r.value));
+    return {
+      name: quantity === 'loss value' ? 'linear-sweep' : 'linear-sweep-gradient',
+      title: `Linear coefficients: ${quantity === 'loss value' ? 'loss value' : 'gradient norm |∇(L1, L2)|'} over (A, B)`,
+      caption: `Eqs. with linear coefficients at L1 = ${OPERATING_POINT.L1}, L2 = ${OPERATING_POINT.L2} over A, B in [0, 1] (${gridN} × ${gridN}), one colour scale for the five panels.`,
+      spec: {
+        vegaLite: {
+          $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+          data: { values: rows as Record<string, unknown>[] },
+          facet: { field: 'equation', type: 'nominal', title: null, sort: { field: 'order', op: 'min' } },
+          columns: 5,
+          spec: {
+            width: 150,
+            height: 150,
+            mark: { type: 'rect', clip: true },
+            encoding: {
+              x: { field: 'a0', type: 'quantitative', title: 'A', scale: { nice: false, zero: false, domain: [-h, 1 + h] } },
+              x2: { field: 'a1' },
+              y: { field: 'b0', type: 'quantitative', title: 'B', scale: { nice: false, zero: false, domain: [-h, 1 + h] } },
+              y2: { field: 'b1' },
+              color: { field: 'value', type: 'quantitative', title: quantity, scale: sharedColourScale(domain), legend: { gradientLength: 140 } },
+            },
           },
+          resolve: { axis: { x: 'independent', y: 'independent' } },
         },
-        resolve: { scale: { color: 'independent' }, axis: { x: 'independent', y: 'independent' } },
       },
-    },
-    rows: linearRows,
-  };
+      rows,
+    };
+  });
   const summaryRows = [...convexSweeps, ...linearSweeps].map((s) => {
     const v = s.value.filter(Number.isFinite);
     const g = s.gradientNorm.filter(Number.isFinite);
@@ -141,8 +148,8 @@ export function covariateAnalysis(points = 51, gridN = 21): Analysis {
   return {
     id: 'covariates',
     title: '7. Covariate analysis: convex vs linear coefficients',
-    summary: `How the covariates steer each equation. At a fixed operating point (a residual of 0.5: L1 = ${OPERATING_POINT.L1}, L2 = ${OPERATING_POINT.L2}) the loss value and the norm of its gradient with respect to the base losses, |(∂E/∂L1, ∂E/∂L2)|, are computed by the core for every covariate value. Convex equations (weights A and 1 − A) have one knob, drawn as curves; linear equations (free A and B) have two, drawn as heatmaps.\n\nThe gradient norm is the factor by which an equation rescales the gradients of L1 and L2 that reach the model: where it is near zero the term stops teaching; where it is large the step size effectively grows.`,
-    figures: [convexFigure, linearFigure],
+    summary: `How the covariates steer each equation. At a fixed operating point (a residual of 0.5: L1 = ${OPERATING_POINT.L1}, L2 = ${OPERATING_POINT.L2}) the loss value and the norm of its gradient with respect to the base losses, |(∂E/∂L1, ∂E/∂L2)|, are computed by the core for every covariate value. Convex equations (weights A and 1 − A) have one knob, drawn as curves; linear equations (free A and B) have two, drawn as heatmaps: one figure for the loss value and one for the gradient norm, each on one colour scale for its five panels.\n\nThe gradient norm is the factor by which an equation rescales the gradients of L1 and L2 that reach the model: where it is near zero the term stops teaching; where it is large the step size effectively grows.`,
+    figures: [convexFigure, ...linearFigures],
     tables: [
       {
         title: 'Ranges over each sweep',

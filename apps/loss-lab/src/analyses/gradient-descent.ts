@@ -27,6 +27,8 @@ import { evaluateColumns, finiteOrNull } from '../core-eval.js';
 import { type EquationTerms, PAPER_EQUATIONS } from '../equations.js';
 import { LOSS_METHODS, METHOD_PARAMS, surfaceUnderMethod } from '../methods.js';
 import { type Figure, vegaLite } from '../render/figure.js';
+import { sharedDomain } from '../render/colour-scale.js';
+import { abbreviate } from '../render/formula-lines.js';
 import { escapeHtml } from '../render/html.js';
 import { heatmapUnit, landscapeResidual, landscapeSurfaces, surfaceCells } from './landscape.js';
 
@@ -134,25 +136,40 @@ const DIFFERENCE_NOTES: Record<number, string> = {
   9: 'The printed form repeats Eq. (17) (ReLU, not Bi-eLU) and drops the exponential term.',
 };
 
-const tex = (s: string): string => katex.renderToString(s, { displayMode: true, throwOnError: true, output: 'htmlAndMathml' });
+/**
+ * Inline (not display) math in display style: KaTeX can break inline math after a top-level
+ * relation or operator, so a long formula wraps at the page width instead of running past it.
+ */
+const tex = (s: string): string =>
+  katex.renderToString(`\\displaystyle ${s}`, { displayMode: false, throwOnError: true, output: 'htmlAndMathml' });
+
+/** The core's two partials as lines that wrap, long parts named u_1, u_2, ... (`abbreviate`). */
+function coreLines(partials: readonly Node[]): string {
+  const { roots, definitions } = abbreviate(partials.map(belowExpCap));
+  const lines = roots.map(
+    (d, k) => `<span class="line">${tex(`\\frac{\\partial E}{\\partial L_{${k + 1}}} = ${toLatex(d)}`)}</span>`,
+  );
+  const where = definitions.map(
+    ({ symbol, value }, k) => `<span class="where">${k === 0 ? 'where ' : ''}${tex(`${toLatex(symbol)} = ${toLatex(value)}`)}</span>`,
+  );
+  return `<span class="lines">${[...lines, ...where].join('')}</span>`;
+}
 
 function derivativeTable(comparisons: readonly DerivativeComparison[]): string {
   const blocks = comparisons.map((c) => {
     const eq = PAPER_EQUATIONS.find((e) => e.number === c.equation)!;
-    const [c1, c2] = c.core.map((d) => toLatex(belowExpCap(d)));
-    const coreTex = `\\begin{aligned} \\frac{\\partial E}{\\partial L_{1}} &= ${c1} \\\\ \\frac{\\partial E}{\\partial L_{2}} &= ${c2} \\end{aligned}`;
     const verdict = c.agrees
       ? '<span class="ok">agrees</span>'
       : `<span class="flag">differs</span> <small>(max relative difference of the ∂L1 coefficient ${c.maxDifference[0].toExponential(2)}, of the ∂L2 coefficient ${c.maxDifference[1].toExponential(2)}${c.undefinedPoints > 0 ? `; the printed form is undefined at ${c.undefinedPoints} of the points` : ''})</small>`;
     const note = c.agrees ? '' : `<p class="note">${escapeHtml(DIFFERENCE_NOTES[c.equation] ?? '')}</p>`;
     return `<div class="derivative" id="derivative-${c.equation}">
 <h4>Eq. (${c.equation}) ${escapeHtml(eq.title)}, printed as Eq. (${c.equation + 9}): ${verdict}</h4>${note}
-<div class="formula"><span class="label">paper</span>${tex(`w_{\\text{new}} = w_{\\text{old}} - a\\left(${eq.core.paperDerivative}\\right)`)}</div>
-<div class="formula"><span class="label">core</span>${tex(coreTex)}</div>
+<div class="formula"><span class="label">paper</span><span class="lines">${tex(`w_{\\text{new}} = w_{\\text{old}} - a\\Bigl(${eq.core.paperDerivative}\\Bigr)`)}</span></div>
+<div class="formula"><span class="label">core</span>${coreLines(c.core)}</div>
 </div>`;
   });
   return `<h3>Derivatives: the paper's Eqs. (10)-(18) against the core's symbolic gradient</h3>
-<p>For each equation: the update the paper prints, and the core's gradient of the same equation with respect to the base losses (∂L/∂w = ∂E/∂L1 · ∂L1/∂w + ∂E/∂L2 · ∂L2/∂w; from <code>gradient</code>, simplified, typeset from <code>toLatex</code>). Both are evaluated at 64 points with L1, L2, A, B in (0.05, 0.95), and an equation is flagged when they differ. The core's forms are typeset where the exponent is below 30: beyond it the catalogue's exponential continues along its tangent so it never overflows (docs/paper.md); the check uses the complete gradient.</p>
+<p>For each equation: the update the paper prints, and the core's gradient of the same equation with respect to the base losses (∂L/∂w = ∂E/∂L1 · ∂L1/∂w + ∂E/∂L2 · ∂L2/∂w; from <code>gradient</code>, simplified, typeset from <code>toLatex</code>; subexpressions longer than a line are named u₁, u₂, … and given below the partials, so every formula wraps at the page width). Both are evaluated at 64 points with L1, L2, A, B in (0.05, 0.95), and an equation is flagged when they differ. The core's forms are typeset where the exponent is below 30: beyond it the catalogue's exponential continues along its tangent so it never overflows (docs/paper.md); the check uses the complete gradient.</p>
 <div class="derivatives">
 ${blocks.join('\n')}
 </div>`;
@@ -223,6 +240,7 @@ export function gradientDescentAnalysis(options: { n?: number; steps?: number } 
   const paths = [...descend(steps, eta, scale, 'literal'), ...descend(steps, eta, scale, 'stateful')];
   const labelOf = (key: string) => LOSS_METHODS.find((m) => m.key === key)!.label;
   const cells = surfaces.flatMap((s) => surfaceCells(s, { kind: 'cell' }));
+  const domain = sharedDomain(cells.map((c) => c.value as number | null));
   const pathRows = paths.flatMap((p) =>
     p.x.map((xv, t) => ({
       kind: 'path',
@@ -249,7 +267,7 @@ export function gradientDescentAnalysis(options: { n?: number; steps?: number } 
         width: 190,
         height: 190,
         layer: [
-          { ...heatmapUnit('loss'), transform: [{ filter: "datum.kind === 'cell'" }, ...heatmapUnit('loss').transform] },
+          { ...heatmapUnit('loss', domain), transform: [{ filter: "datum.kind === 'cell'" }, ...heatmapUnit('loss', domain).transform] },
           ...(['literal', 'stateful'] as const).map((ema) => ({
             transform: [{ filter: `datum.kind === 'path' && datum.ema === '${ema}'` }],
             mark:
@@ -270,7 +288,7 @@ export function gradientDescentAnalysis(options: { n?: number; steps?: number } 
           },
         ],
       },
-      resolve: { scale: { color: 'independent' }, axis: { x: 'independent', y: 'independent' } },
+      resolve: { axis: { x: 'independent', y: 'independent' } },
     }),
     rows: pathRows,
   };

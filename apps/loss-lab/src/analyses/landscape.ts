@@ -2,6 +2,7 @@ import { type Node, add, div, input, mul, square, sub } from '@losskit/core';
 import type { Analysis } from '../analysis.js';
 import { evaluateColumns, finiteOrNull, linspace, meshgrid } from '../core-eval.js';
 import { LOSS_METHODS, METHOD_PARAMS, surfaceUnderMethod } from '../methods.js';
+import { sharedColourScale, sharedDomain } from '../render/colour-scale.js';
 import { type Figure, vegaLite } from '../render/figure.js';
 
 /** The window of Fig. 2: centred on the minimum (-2, 3) of x^2 + 4x + y^2 - 6y. */
@@ -82,8 +83,11 @@ export function surfaceCells(s: LandscapeSurface, extra: Record<string, string> 
   return rows;
 }
 
-/** A heatmap of grid cells (x0..x1, y0..y1, value), as one Vega-Lite unit spec. */
-export function heatmapUnit(colorTitle: string) {
+/**
+ * A heatmap of grid cells (x0..x1, y0..y1, value), as one Vega-Lite unit spec, coloured on
+ * the figure's shared scale `domain` (`sharedDomain` of every panel's values).
+ */
+export function heatmapUnit(colorTitle: string, domain: readonly [number, number]) {
   return {
     // cells overlap their right and upper neighbours a little: no antialiased hairline seams
     transform: [
@@ -100,22 +104,23 @@ export function heatmapUnit(colorTitle: string) {
         field: 'value',
         type: 'quantitative',
         title: colorTitle,
-        scale: { scheme: 'viridis' },
-        legend: { gradientLength: 120 },
+        scale: sharedColourScale(domain),
+        legend: { gradientLength: 160 },
       },
     },
   };
 }
 
-/** Heatmaps faceted by 'method', each with its own colour scale and axes. */
+/** Heatmaps faceted by 'method' on one colour scale, each with its own axes. */
 function heatmapFacetSpec(rows: Figure['rows'], options: { columns: number; colorTitle: string }): Figure['spec'] {
+  const domain = sharedDomain(rows.map((r) => r.value as number | null));
   return vegaLite({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: { values: rows },
     facet: { field: 'method', type: 'nominal', title: null, sort: null },
     columns: options.columns,
-    spec: { width: 190, height: 190, ...heatmapUnit(options.colorTitle) },
-    resolve: { scale: { color: 'independent' }, axis: { x: 'independent', y: 'independent' } },
+    spec: { width: 190, height: 190, ...heatmapUnit(options.colorTitle, domain) },
+    resolve: { axis: { x: 'independent', y: 'independent' } },
   });
 }
 
@@ -126,7 +131,7 @@ export function landscapeAnalysis(n = 41): Analysis {
     name: 'landscapes',
     title: 'Fig. 2: loss landscapes of x² + 4x + y² − 6y',
     caption:
-      'Each panel is the surface seen through one loss method: (a) the scaled function z itself, (b)-(f) the method applied to L1 = |z|, L2 = z². Darker is lower.',
+      'Each panel is the surface seen through one loss method: (a) the scaled function z itself, (b)-(f) the method applied to L1 = |z|, L2 = z². One colour scale for all six panels; darker is lower.',
     spec: heatmapFacetSpec(rows, { columns: 3, colorTitle: 'loss' }),
     rows,
   };

@@ -2,13 +2,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseResults, seedAnalysis, summarizeSeeds } from './seeds.js';
+import { parseResults, seedAnalysis, summarizeSeeds, table2Counterparts } from './seeds.js';
 
 /** A minimal results line: the row identity and one metric. */
 const line = (experiment: string, seed: number) =>
   JSON.stringify({ experiment, model: 'unet', dataset: 'synthetic', backend: 'onnx', seed, epoch: 1, loss: 0.5 });
 
 const FIXTURE = join(import.meta.dirname, '..', '..', 'test', '__fixtures__', 'results.jsonl');
+/** A real seg-bench run: 27 experiments x seeds 1, 250 x 3 epochs (README, Tests). */
+const BENCH_27 = join(import.meta.dirname, '..', '..', 'test', '__fixtures__', 'bench-27.jsonl');
 
 describe('seed analysis (Fig. 9)', () => {
   it('takes the last epoch of each run and the mean and sample std over seeds', () => {
@@ -84,5 +86,26 @@ describe('seed analysis (Fig. 9)', () => {
     const point = curves.find((r) => r.experiment === 'experiment1' && r.metric === 'loss' && r.epoch === 1)!;
     expect(point.mean).toBeCloseTo(firstEpoch.reduce((s, v) => s + v, 0) / 3, 14);
     expect(curves).toHaveLength(3 * 2 * 2);
+  });
+
+  it("gives a Table-2 counterpart: the paper's seed 250, last epoch, micro averages in its columns", () => {
+    const text = readFileSync(BENCH_27, 'utf8');
+    const [table] = table2Counterparts(parseResults(text));
+    expect(table!.columns).toEqual(['loss function', 'epoch', 'DSC (micro)', 'F1 (micro)', 'IoU (micro)', 'Loss (CE + term)', 'Precision (micro)', 'Recall (micro)']);
+    expect(table!.title).toContain('seed 250 as in the paper');
+    expect(table!.title).toContain('micro averages');
+    expect(table!.rows.map((r) => r[0])).toEqual(Array.from({ length: 27 }, (_, i) => `Experiment${i + 1}`));
+    const raw = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { experiment: string; seed: number; epoch: number; loss: number; micro: Record<string, number> })
+      .find((r) => r.experiment === '18' && r.seed === 250 && r.epoch === 3)!;
+    expect(table!.rows[17]).toEqual(['Experiment18', 3, raw.micro.dice, raw.micro.f1, raw.micro.iou, raw.loss, raw.micro.precision, raw.micro.recall]);
+  });
+
+  it('says which seed it took when the file has no seed 250', () => {
+    const [table] = table2Counterparts(parseResults(`${line('e1', 7)}\n${line('e1', 3)}\n`));
+    expect(table!.title).toContain("seed 3: the file has no seed 250, the paper's");
+    expect(table!.rows).toEqual([['e1', 1, null, null, null, 0.5, null, null]]);
   });
 });

@@ -33,11 +33,24 @@ const CONFIG = {
   legend: { labelFontSize: 10, titleFontSize: 11 },
 };
 
+/** The shared look, with a figure's own config merged in one level deep (its legend settings, ...). */
+function withLook(own: Record<string, unknown> = {}): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...CONFIG };
+  for (const [k, v] of Object.entries(own)) {
+    const base = merged[k];
+    merged[k] = base && typeof base === 'object' && v && typeof v === 'object' ? { ...base, ...v } : v;
+  }
+  return merged;
+}
+
 /** The Vega spec of a figure (Vega-Lite compiled), with the shared look applied. */
 export function toVegaSpec(figure: Figure): vega.Spec {
-  if ('vega' in figure.spec) return { background: 'white', config: CONFIG, ...figure.spec.vega } as vega.Spec;
-  const spec = { config: CONFIG, ...figure.spec.vegaLite } as TopLevelSpec;
-  return compile(spec).spec;
+  if ('vega' in figure.spec) {
+    const own = figure.spec.vega as unknown as { config?: Record<string, unknown> };
+    return { background: 'white', ...figure.spec.vega, config: withLook(own.config) } as vega.Spec;
+  }
+  const own = figure.spec.vegaLite as unknown as { config?: Record<string, unknown> };
+  return compile({ ...figure.spec.vegaLite, config: withLook(own.config) } as TopLevelSpec).spec;
 }
 
 /** Renders a figure to SVG in Node with vega's headless view (no browser, no canvas). */
