@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ describe('README: programmatic use', () => {
     const lines: string[] = [];
     const io = { stdout: { write: (text: string) => lines.push(text) }, stderr: { write: () => true } };
     // README:begin
-    const out = join(tmpdir(), 'seg-bench-readme.jsonl');
+    const out = join(mkdtempSync(join(tmpdir(), 'seg-bench-')), 'results.jsonl');
     const code = await main(
       ['--experiments', '27', '--loss', 'CE + 0.5*L1*exp(0.5*L2)', '--seeds', '1,250', '--epochs', '1',
        '--image-size', '16', '--width', '4', '--train-images', '8', '--val-images', '4', '--out', out, '--fresh'],
