@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readResults } from '../src/results/results-file.js';
+import type { ResultRow } from '../src/run/run-spec.js';
+import { createRandom } from '../src/rng.js';
+import { TINY, finished, runCli, startCli } from './cli.js';
+import { byKey, bytesOf, childPids, expectIntact, expectOneLineError, sleep, waitFor } from './faults.js';
+
+/**
+ * SIGKILL at random moments, of the benchmark process and of a pool worker, each time followed
+ * by a rerun of the same command. 2 losses x 2 seeds x 2 epochs: 4 runs, 8 rows.
+ */
+const ARGS = [...TINY, '--epochs', '2', '--threads', '1'];
+
+const dir = mkdtempSync(join(tmpdir(), 'seg-bench-kills-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let reference: ResultRow[] = [];
+/** Wall time of the uninterrupted run: the span the random kill moments are drawn from. */
+let span = 0;
+beforeAll(async () => {
+  const out = join(dir, 'whole.jsonl');
+  const started = Date.now();
+  const whole = await runCli([...ARGS, '--workers', '1', '--out', out]);
+  span = Date.now() - started;
+  expect(whole.code, whole.stderr).toBe(0);
+  reference = readResults(out).rows;
+  expect(reference).toHaveLength(8);
+}, 120_000);
+
+describe('SIGKILL and resume', () => {
+  it('the benchmark killed at 8 random moments, resumed each time: the result equals an uninterrupted run', async () => {
+    // FAULT_SEED=<n> replays a failing sequence of kill moments
+    const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const random = createRandom(seed);
+    const out = join(dir, 'killed.jsonl');
+    const log: string[] = [];
+    try {
+      for (let kill = 1; kill <= 8; kill++) {
+        const delay = Math.round(random.uniform(0, span));
+        const child = startCli([...ARGS, '--workers', '1', '--out', out]);
+        const done = finished(child);
+        const early = await Promise.race([done, sleep(delay).then(() => undefined)]);
+        if (early === undefined) child.kill('SIGKILL');
+        const result = early ?? (await done);
+        const rows = expectIntact(out, `kill ${kill}`);
+        log.push(`kill ${kill} at ${delay} ms: ${result.signal ?? `exit ${result.code}`}, ${rows.length} rows`);
+        if (result.signal !== 'SIGKILL') expect(result.code, result.stderr).toBe(0);
+      }
+      const last = await runCli([...ARGS, '--workers', '1', '--out', out]);
+      expect(last.code, last.stderr).toBe(0);
+      const rows = expectIntact(out, 'after the last run');
+      expect(bytesOf(out).toString().endsWith('\n')).toBe(true);
+      expect(rows).toHaveLength(8);
+      expect(byKey(rows)).toEqual(byKey(reference));
+    } catch (error) {
+      // the seed and what each kill met, to replay it
+      (error as Error).message += `\nFAULT_SEED=${seed} (span ${span} ms): ${log.join('; ')}`;
+      throw error;
+    }
+  }, 240_000);
+
+  it('a pool worker killed mid-run: the benchmark stops naming it and its run, keeps every finished row, and resumes', async () => {
+    const out = join(dir, 'worker.jsonl');
+    const child = startCli([...ARGS, '--workers', '2', '--out', out]);
+    const done = finished(child);
+    await waitFor('the first row', () => bytesOf(out).includes('\n'));
+    const workers = childPids(child.pid!, 'worker.ts');
+    expect(workers).toHaveLength(2);
+    process.kill(workers[0]!, 'SIGKILL');
+    const result = await done;
+    expect(result.code, result.stderr).toBe(1);
+    expectOneLineError(
+      result.stderr,
+      new RegExp(
+        `worker \\d \\(pid ${workers[0]}\\) was killed \\(SIGKILL\\) during experiment (1|27) unet seed (1|250); ` +
+          'the epochs finished before are saved: rerun the same command to resume$',
+      ),
+    );
+    // every row the progress log reported as finished is on disk
+    const rows = expectIntact(out, 'after the worker was killed');
+    const reported = result.stderr.match(/^exp \S+ unet seed \d+ epoch \d+\/2:/gm) ?? [];
+    expect(rows.length).toBe(reported.length);
+    expect(rows.length).toBeLessThan(8);
+
+    const resumed = await runCli([...ARGS, '--workers', '2', '--out', out]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const all = expectIntact(out, 'after the resume');
+    expect(byKey(all)).toEqual(byKey(reference));
+  }, 120_000);
+});
