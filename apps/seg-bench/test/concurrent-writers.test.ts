@@ -24,7 +24,7 @@ describe('two seg-bench processes on one --out', () => {
     expect(loser.code, loser.stderr).toBe(1);
     expectOneLineError(loser.stderr, `${out} is in use by another seg-bench (host ${hostname()}, pid ${holder.pid}, since `);
     // the holder writes its first row, then is killed mid-run
-    await waitFor('the first row', () => bytesOf(out).includes('\n'));
+    await waitFor('the first row', () => bytesOf(out).includes('\n'), 110_000);
     holder.kill('SIGKILL');
     expect((await results[1 - loser.index]!).signal).toBe('SIGKILL');
     const partial = expectIntact(out, 'after the holder was killed');
@@ -35,5 +35,5 @@ describe('two seg-bench processes on one --out', () => {
     const rows = expectIntact(out, 'after the resume');
     expect(rows).toHaveLength(4);
     expect(readResults(out).rows.slice(0, partial.length)).toEqual(partial);
-  }, 120_000);
+  }, 180_000);
 });

@@ -92,7 +92,12 @@ export const tmpfs = {
     execFileSync('mount', ['-o', `remount,${mode}`, dir], { stdio: 'pipe' });
   },
   unmount(dir: string): void {
-    execFileSync('umount', [dir], { stdio: 'pipe' });
+    try {
+      execFileSync('umount', [dir], { stdio: 'pipe' });
+    } catch {
+      // still busy (a process of a failed test): detach it now, it goes when the last user does
+      execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+    }
   },
   /** The file system's block size: tmpfs hands out space a page at a time. */
   blockSize: (dir: string): number => statfsSync(dir).bsize,

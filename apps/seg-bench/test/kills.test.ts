@@ -34,7 +34,11 @@ describe('SIGKILL and resume', () => {
   it('the benchmark killed at 8 random moments, resumed each time: the result equals an uninterrupted run', async () => {
     // FAULT_SEED=<n> replays a failing sequence of kill moments
     const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    if (!Number.isSafeInteger(seed)) throw new Error(`FAULT_SEED=${process.env.FAULT_SEED}: expected a whole number`);
+    // printed up front too, so a run stopped by the test timeout still names its seed
+    console.info(`SIGKILL moments: FAULT_SEED=${seed}, drawn over ${span} ms`);
     const random = createRandom(seed);
+    const expected = byKey(reference);
     const out = join(dir, 'killed.jsonl');
     const log: string[] = [];
     try {
@@ -46,6 +50,8 @@ describe('SIGKILL and resume', () => {
         if (early === undefined) child.kill('SIGKILL');
         const result = early ?? (await done);
         const rows = expectIntact(out, `kill ${kill}`);
+        // whatever is on disk between kills is already right, row for row
+        for (const [key, row] of byKey(rows)) expect(row, key).toEqual(expected.get(key));
         log.push(`kill ${kill} at ${delay} ms: ${result.signal ?? `exit ${result.code}`}, ${rows.length} rows`);
         if (result.signal !== 'SIGKILL') expect(result.code, result.stderr).toBe(0);
       }
@@ -54,7 +60,7 @@ describe('SIGKILL and resume', () => {
       const rows = expectIntact(out, 'after the last run');
       expect(bytesOf(out).toString().endsWith('\n')).toBe(true);
       expect(rows).toHaveLength(8);
-      expect(byKey(rows)).toEqual(byKey(reference));
+      expect(byKey(rows)).toEqual(expected);
     } catch (error) {
       // the seed and what each kill met, to replay it
       (error as Error).message += `\nFAULT_SEED=${seed} (span ${span} ms): ${log.join('; ')}`;
@@ -66,7 +72,7 @@ describe('SIGKILL and resume', () => {
     const out = join(dir, 'worker.jsonl');
     const child = startCli([...ARGS, '--workers', '2', '--out', out]);
     const done = finished(child);
-    await waitFor('the first row', () => bytesOf(out).includes('\n'));
+    await waitFor('the first row', () => bytesOf(out).includes('\n'), 110_000);
     const workers = childPids(child.pid!, 'worker.ts');
     expect(workers).toHaveLength(2);
     process.kill(workers[0]!, 'SIGKILL');
@@ -89,5 +95,5 @@ describe('SIGKILL and resume', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     const all = expectIntact(out, 'after the resume');
     expect(byKey(all)).toEqual(byKey(reference));
-  }, 120_000);
+  }, 180_000);
 });
