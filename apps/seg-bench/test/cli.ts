@@ -2,8 +2,8 @@ import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process'
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
+export const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Starts the CLI from source in a child process, as `pnpm bench` does (`as`: e.g. another uid). */
 export function startCli(args: readonly string[], as: Pick<SpawnOptions, 'uid' | 'gid'> = {}): ChildProcess {

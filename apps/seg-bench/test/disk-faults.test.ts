@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResults } from '../src/results/results-file.js';
-import { TINY, runCli } from './cli.js';
+import { APP_DIR, TINY, TSX, runCli } from './cli.js';
 import { byKey, bytesOf, expectIntact, expectOneLineError, tmpfs } from './faults.js';
 
 /**
@@ -105,6 +107,15 @@ describe('disk faults on a real tmpfs', () => {
   }, 60_000);
 
   it('permission denied (EACCES) on the directory or the file: one line, exit 1, no lock left', async () => {
+    // the CLI runs as nobody: the checkout must be readable by others (it is where CI clones it)
+    const probe = `for (const f of [${JSON.stringify(fileURLToPath(TSX))}, 'src/cli.ts']) require('fs').accessSync(f, 4)`;
+    const readable = spawnSync(process.execPath, ['-e', probe], { cwd: APP_DIR, ...NOBODY, encoding: 'utf8' });
+    if (readable.status !== 0) {
+      throw new Error(
+        `the EACCES test runs seg-bench as nobody (uid 65534), who cannot read the checkout at ${APP_DIR} ` +
+          `(${readable.stderr.trim().split('\n').find((l) => l.includes('Error')) ?? readable.error}); make it readable by others (chmod o+rX along the path)`,
+      );
+    }
     // a directory nobody may write into
     const closed = join(disk, 'closed');
     mkdirSync(closed, { mode: 0o755 });
