@@ -64,7 +64,7 @@ export function expectIntact(path: string, context = ''): ResultRow[] {
 }
 
 /** A row without its timings: what must agree between two runs of the same thing. */
-export const scores = ({ trainSeconds, trainImagesPerSecond, ...rest }: ResultRow) => rest;
+const scores = ({ trainSeconds, trainImagesPerSecond, ...rest }: ResultRow) => rest;
 export const byKey = (rows: readonly ResultRow[]) => new Map(rows.map((r) => [rowKey(r), scores(r)]));
 
 /** The CLI's error line (`seg-bench: <message>`, a string it starts with, or a pattern), and no stack trace. */
