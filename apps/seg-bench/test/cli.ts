@@ -1,15 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
+export const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-/** Starts the CLI from source in a child process, as `pnpm bench` does. */
-export function startCli(args: readonly string[]): ChildProcess {
+/** Starts the CLI from source in a child process, as `pnpm bench` does (`as`: e.g. another uid). */
+export function startCli(args: readonly string[], as: Pick<SpawnOptions, 'uid' | 'gid'> = {}): ChildProcess {
   return spawn(process.execPath, ['--conditions=source', '--import', TSX, 'src/cli.ts', ...args], {
     cwd: APP_DIR,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...as,
   });
 }
 
@@ -32,7 +33,7 @@ export function finished(child: ChildProcess): Promise<CliResult> {
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
-export const runCli = (args: readonly string[]) => finished(startCli(args));
+export const runCli = (args: readonly string[], as: Pick<SpawnOptions, 'uid' | 'gid'> = {}) => finished(startCli(args, as));
 
 /** The tiny configuration of the end-to-end tests: 2 experiments, 2 seeds, 16x16 images. */
 export const TINY = [

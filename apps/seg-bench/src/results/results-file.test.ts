@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -116,6 +116,39 @@ describe('results file', () => {
     // a lock of another host cannot be checked: it is never taken over
     writeFileSync(`${path}.lock`, JSON.stringify({ host: 'elsewhere.example', pid, since: 'earlier' }));
     expect(() => new ResultsFile(path)).toThrow(`(host elsewhere.example, pid ${pid}`);
+  });
+
+  it('takes over a lock left half-written, or half taken over, by a process killed at that moment', () => {
+    const path = join(dir, 'r.jsonl');
+    const past = new Date(Date.now() - 5000);
+    // killed between creating the lock file and writing its holder into it
+    writeFileSync(`${path}.lock`, '');
+    utimesSync(`${path}.lock`, past, past);
+    const file = new ResultsFile(path);
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')).pid).toBe(process.pid);
+    file.close();
+    // killed while taking over a stale lock: the stale lock and the take-over guard are both left
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    writeFileSync(`${path}.lock`, JSON.stringify({ host: hostname(), pid: dead, since: 'earlier' }));
+    writeFileSync(`${path}.lock.takeover`, JSON.stringify({ host: hostname(), pid: dead, since: 'earlier' }));
+    utimesSync(`${path}.lock.takeover`, past, past);
+    new ResultsFile(path).close();
+    expect(existsSync(`${path}.lock.takeover`)).toBe(false);
+    // a lock being written right now (its time set ahead, so it never looks stale here) is waited
+    // for while another process writes it, then its holder is named
+    writeFileSync(`${path}.lock`, '');
+    const ahead = new Date(Date.now() + 60_000);
+    utimesSync(`${path}.lock`, ahead, ahead);
+    const holder = JSON.stringify({ host: hostname(), pid: process.pid, since: 'now' });
+    spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(`${path}.lock`)}, ${JSON.stringify(holder)})`]);
+    expect(() => new ResultsFile(path)).toThrow(`pid ${process.pid}, since now`);
+  });
+
+  it('refuses appends after close', () => {
+    const path = join(dir, 'r.jsonl');
+    const file = new ResultsFile(path);
+    file.close();
+    expect(() => file.append(fakeRow())).toThrow(`${path}: the results file is closed`);
   });
 
   it('stops with one line on a results path that is a directory', () => {

@@ -32,6 +32,8 @@ export class ResultsFile {
   private readonly fd: number;
   private readonly lock: FileLock;
   private size: number;
+  /** Set by a failed append (later appends repeat it) or by close. */
+  private stopped: ResultsIoError | undefined;
   readonly rows: ResultRow[];
   /** A process that exits without close() (Ctrl-C, an error) still leaves no lock behind. */
   private readonly releaseOnExit = () => this.lock.release();
@@ -86,6 +88,7 @@ export class ResultsFile {
 
   /** Appends the row unless its key is present; returns whether it was written. */
   append(row: ResultRow): boolean {
+    if (this.stopped) throw this.stopped;
     const key = rowKey(row);
     if (this.keys.has(key)) return false;
     const line = Buffer.from(`${JSON.stringify(row)}\n`);
@@ -98,12 +101,14 @@ export class ResultsFile {
       fsyncSync(this.fd);
     } catch (error) {
       this.undo();
-      throw ioError(
+      // rows still arriving from other workers are refused with the same error: the run stops here
+      this.stopped = ioError(
         this.path,
         'append a row',
         error,
         `the file was truncated back to its last complete row (${this.rows.length} rows); rerun the same command to resume`,
       );
+      throw this.stopped;
     }
     this.size += line.length;
     this.keys.add(key);
@@ -122,6 +127,8 @@ export class ResultsFile {
   }
 
   close(): void {
+    if (this.stopped?.code === 'ECLOSED') return;
+    this.stopped = new ResultsIoError(`${this.path}: the results file is closed; no row can be appended`, 'ECLOSED');
     process.off('exit', this.releaseOnExit);
     try {
       closeSync(this.fd);

@@ -14,8 +14,10 @@ export interface PoolEvents {
  * Runs independent training runs over `workers` child processes (each one ONNX Runtime /
  * tfjs instance, so workers x threads bounds the cores in use). Each worker takes the next
  * run when it finishes one. Resolves when every run has finished or failed; rejects when a
- * worker dies or an event handler throws (a results file that cannot be written), after
- * stopping every worker.
+ * worker dies (WorkerDied, naming it and its run) or an event handler throws (a results file
+ * that cannot be written), after stopping every worker and handling the rows they sent before
+ * they stopped (so no finished epoch is lost). A dead worker's run is not retried: a child
+ * killed by the OOM killer would be killed again; the rerun of the command resumes it.
  */
 export async function runPool(
   runs: readonly RunSpec[],
@@ -48,6 +50,6 @@ export async function runPool(
     queue.length = 0;
     throw error;
   } finally {
-    for (const runner of runners) if (runner.alive) runner.kill();
+    await Promise.all(runners.map((runner) => runner.kill()));
   }
 }
