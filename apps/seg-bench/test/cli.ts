@@ -1,17 +1,27 @@
-import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-/** Starts the CLI from source in a child process, as `pnpm bench` does (`as`: e.g. another uid). */
-export function startCli(args: readonly string[], as: Pick<SpawnOptions, 'uid' | 'gid'> = {}): ChildProcess {
-  return spawn(process.execPath, ['--conditions=source', '--import', TSX, 'src/cli.ts', ...args], {
-    cwd: APP_DIR,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...as,
-  });
+/**
+ * Root without the capabilities that let it pass every file permission check (CAP_DAC_OVERRIDE,
+ * CAP_DAC_READ_SEARCH): the process still owns what root owns (the checkout), but a file or folder
+ * whose mode denies writing gives it EACCES, as it would any user.
+ */
+const WITHOUT_DAC_OVERRIDE = ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--'];
+
+export interface CliOptions {
+  /** run with file permission checks enforced even as root (see WITHOUT_DAC_OVERRIDE) */
+  readonly enforcePermissions?: boolean;
+}
+
+/** Starts the CLI from source in a child process, as `pnpm bench` does. */
+export function startCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
+  const command = [process.execPath, '--conditions=source', '--import', TSX, 'src/cli.ts', ...args];
+  const [file, ...rest] = options.enforcePermissions ? [...WITHOUT_DAC_OVERRIDE, ...command] : command;
+  return spawn(file!, rest, { cwd: APP_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export interface CliResult {
@@ -33,7 +43,7 @@ export function finished(child: ChildProcess): Promise<CliResult> {
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
-export const runCli = (args: readonly string[], as: Pick<SpawnOptions, 'uid' | 'gid'> = {}) => finished(startCli(args, as));
+export const runCli = (args: readonly string[], options: CliOptions = {}) => finished(startCli(args, options));
 
 /** The tiny configuration of the end-to-end tests: 2 experiments, 2 seeds, 16x16 images. */
 export const TINY = [
