@@ -13,11 +13,11 @@ describe('progress', () => {
   it('redraws one live line on a TTY: runs done/total, each run with epoch and step, ETA', async () => {
     const tty = stream(true);
     const progress = new Progress(2, tty, 'auto');
-    progress.start(0, run);
+    progress.start('0', run);
     await new Promise((resolve) => setTimeout(resolve, 120)); // redraws are throttled to 10 per second
-    progress.step(0, 2, 4, 8);
+    progress.step('0', 2, 4, 8);
     progress.row(fakeRow());
-    progress.finish(0);
+    progress.finish('0');
     progress.end();
     expect(tty.writes.slice(0, -1).every((w) => w.startsWith('\r\x1b[2K'))).toBe(true);
     expect(tty.writes.some((w) => /\[0\/2\] \d+% ETA \S+ \| exp 3 unet seed 250 e2\/2 s4\/8/.test(w))).toBe(true);
@@ -28,8 +28,8 @@ describe('progress', () => {
   it('writes plain log lines when not a TTY, one per finished epoch', () => {
     const log = stream(false);
     const progress = new Progress(1, log, 'auto');
-    progress.start(0, run);
-    progress.step(0, 1, 8, 8);
+    progress.start('0', run);
+    progress.step('0', 1, 8, 8);
     progress.row(fakeRow({ experiment: '3', seed: 250, epoch: 1, epochs: 2, loss: 0.25, iou: 0.5 }));
     expect(log.writes).toEqual([expect.stringMatching(/^exp 3 unet seed 250 epoch 1\/2: loss 0\.2500, macro IoU 0\.500, 8\.0 img\/s; 0\/1 runs done, ETA \S+\n$/)]);
   });

@@ -30,7 +30,7 @@ const runLabel = (run: RunSpec) => `exp ${run.experiment} ${run.model} seed ${ru
  */
 export class Progress {
   private done = 0;
-  private readonly active = new Map<number, Active>();
+  private readonly active = new Map<string, Active>();
   private readonly started = performance.now();
   private lastDraw = 0;
   private readonly live: boolean;
@@ -59,12 +59,13 @@ export class Progress {
     return fraction > 0 ? formatDuration((elapsed / fraction) * (1 - fraction)) : '?';
   }
 
-  start(worker: number, run: RunSpec): void {
-    this.active.set(worker, { label: runLabel(run), epoch: 1, step: 0, steps: 0, epochs: run.settings.epochs });
+  start(worker: string, run: RunSpec, where?: string): void {
+    const label = where === undefined ? runLabel(run) : `${where} ${runLabel(run)}`;
+    this.active.set(worker, { label, epoch: 1, step: 0, steps: 0, epochs: run.settings.epochs });
     this.draw(true);
   }
 
-  step(worker: number, epoch: number, step: number, steps: number): void {
+  step(worker: string, epoch: number, step: number, steps: number): void {
     const a = this.active.get(worker);
     if (!a) return;
     Object.assign(a, { epoch, step, steps });
@@ -81,14 +82,27 @@ export class Progress {
     );
   }
 
-  finish(worker: number, failure?: string): void {
+  finish(worker: string, failure?: string, run?: RunSpec): void {
     const a = this.active.get(worker);
     this.active.delete(worker);
     this.done++;
     if (failure !== undefined && !this.quiet) {
       this.clear();
-      this.stream.write(`run failed: ${a?.label ?? '?'}: ${failure}\n`);
+      this.stream.write(`run failed: ${a?.label ?? (run ? runLabel(run) : '?')}: ${failure}\n`);
     }
+    this.draw(true);
+  }
+
+  /** A run that left its worker without finishing (handed on to another). */
+  drop(worker: string): void {
+    if (this.active.delete(worker)) this.draw(true);
+  }
+
+  /** A log line between the progress output. */
+  note(text: string): void {
+    if (this.quiet) return;
+    this.clear();
+    this.stream.write(text.endsWith('\n') ? text : `${text}\n`);
     this.draw(true);
   }
 
