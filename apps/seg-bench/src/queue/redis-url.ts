@@ -10,16 +10,18 @@ export interface RedisTarget {
 const SCHEMES: Readonly<Record<string, boolean>> = { 'redis:': false, 'rediss:': true };
 const FORM = 'redis://[user:password@]host[:port][/db] (rediss:// for TLS)';
 
+/** The URL as written, with `***` for the password (`scheme://user:password@host`). */
+const hidePassword = (text: string) => text.replace(/^([^/]*\/\/[^:@/]*):[^@/]*@/, '$1:***@').replace(/^([^/]*):[^@/]*@/, '$1:***@');
+
 /** Parses `--queue URL`; the password never appears in messages (`shown` has `***` instead). */
 export function parseRedisUrl(flag: string, text: string): RedisTarget {
+  const shown = hidePassword(text);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`${flag} ${text.replace(/:[^:@/]*@/, ':***@')}: not a URL; expected ${FORM}`);
+    throw new UsageError(`${flag} ${shown}: not a URL; expected ${FORM}`);
   }
-  if (url.password !== '') url.password = '***';
-  const shown = url.toString();
   const tls = SCHEMES[url.protocol];
   if (tls === undefined) throw new UsageError(`${flag} ${shown}: the scheme is ${url.protocol.slice(0, -1)}; expected ${FORM}`);
   if (url.hostname === '') throw new UsageError(`${flag} ${shown}: no host; expected ${FORM}`);
