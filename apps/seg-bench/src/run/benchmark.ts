@@ -119,20 +119,24 @@ export async function runBenchmark(command: RunCommand, log: ProgressStream): Pr
     );
     const progress = new Progress(pending.length, log, command.progress);
     const failures: BenchmarkOutcome['failures'] = [];
-    await executor.execute(pending, dataset, {
-      onStart: (slot, run, where) => progress.start(slot, run, where),
-      onStep: (slot, epoch, step, steps) => progress.step(slot, epoch, step, steps),
-      onRow: (_, row) => {
-        if (results.append(row)) progress.row(row);
-      },
-      onDone: (slot) => progress.finish(slot),
-      onFailed: (slot, run, message) => {
-        failures.push({ run, message });
-        progress.finish(slot, message, run);
-      },
-      written: (key) => results.has(key),
-      log: (text) => progress.note(text),
-    });
+    try {
+      await executor.execute(pending, dataset, {
+        onStart: (slot, run, where) => progress.start(slot, run, where),
+        onStep: (slot, epoch, step, steps) => progress.step(slot, epoch, step, steps),
+        onRow: (_, row) => {
+          if (results.append(row)) progress.row(row);
+        },
+        onDone: (slot) => progress.finish(slot),
+        onFailed: (slot, run, message) => {
+          failures.push({ run, message });
+          progress.finish(slot, message, run);
+        },
+        written: (key) => results.has(key),
+        log: (text) => progress.note(text),
+      });
+    } finally {
+      progress.close();
+    }
     progress.end();
     return { rows: rowsOf(results, runs), failures, skippedFiles: dataset.skipped.length };
   } finally {
