@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { fakeRow } from '../../test/rows.js';
 import { Progress, formatDuration } from './progress.js';
@@ -13,7 +14,7 @@ describe('progress', () => {
   it('on a TTY: a live view of runs done/total with an ETA, and a bar per run naming its worker, epoch and step', async () => {
     const tty = stream(true);
     const progress = new Progress(2, tty, 'auto');
-    const screen = () => tty.writes.join('').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    const screen = () => stripVTControlCharacters(tty.writes.join(''));
     progress.start('job-a', run, 'node7:4242');
     progress.step('job-a', 2, 4, 8);
     await new Promise((resolve) => setTimeout(resolve, 250)); // cli-progress redraws at most 10 times a second
