@@ -173,4 +173,24 @@ describe('queue mode (BullMQ on a real redis-server)', () => {
       await redis.dispose();
     }
   }, 90_000);
+
+  it('one coordinator per queue; a queued run with other settings is refused naming the option', async () => {
+    const redis = await RedisServer.start();
+    try {
+      const args = [...grid(1), '--queue', redis.url];
+      const first = live([...args, '--out', join(dir, 'first.jsonl')]);
+      await first.waitFor(/4 run\(s\) queued/);
+      const second = await runCli([...args, '--out', join(dir, 'second.jsonl')]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/is coordinated by another seg-bench \(host \S+, pid \d+, results \S+first\.jsonl, since/);
+      // the first coordinator dies with its 4 runs queued; another sweep under the same run keys is refused
+      first.child.kill('SIGKILL');
+      await first.done;
+      const other = await runCli([...grid(2), '--queue', redis.url, '--out', join(dir, 'other.jsonl')]);
+      expect(other.code).toBe(1);
+      expect(other.stderr).toMatch(/holds run 1\|unet\|synthetic\|onnx\|1 with other settings \(--epochs 1 there, 2 now\): .*--fresh to empty the queue/);
+    } finally {
+      await redis.dispose();
+    }
+  }, 60_000);
 });
