@@ -78,9 +78,9 @@ export class QueueCoordinator implements RunExecutor {
 
       queueEvents = new QueueEvents(this.queue.name, { connection: eventsConnection });
       queueEvents.on('error', () => {});
-      this.followProgress(queueEvents, byId, events);
-
       const outstanding = new Set(byId.keys());
+      this.followProgress(queueEvents, byId, outstanding, events);
+
       const stream = { backlog: true };
       for (;;) {
         // states first, then the stream to its end: a job seen completed has XADDed all its rows before
@@ -236,10 +236,11 @@ export class QueueCoordinator implements RunExecutor {
   }
 
   /** The live view: which worker has which run, at which epoch and step. */
-  private followProgress(queueEvents: QueueEvents, byId: ReadonlyMap<string, RunSpec>, events: ExecutorEvents): void {
+  private followProgress(queueEvents: QueueEvents, byId: ReadonlyMap<string, RunSpec>, outstanding: ReadonlySet<string>, events: ExecutorEvents): void {
     const at = new Map<string, string>();
     queueEvents.on('progress', ({ jobId, data }) => {
-      const run = byId.get(jobId);
+      // an event may arrive after the run's last row was written: the run is done, not started again
+      const run = outstanding.has(jobId) ? byId.get(jobId) : undefined;
       const progress = data as RunJobProgress;
       if (!run || typeof progress !== 'object' || typeof progress.worker !== 'string') return;
       if (at.get(jobId) !== progress.worker) {
@@ -249,7 +250,7 @@ export class QueueCoordinator implements RunExecutor {
       events.onStep(jobId, progress.epoch, progress.step, progress.steps);
     });
     queueEvents.on('stalled', ({ jobId }) => {
-      const run = byId.get(jobId);
+      const run = outstanding.has(jobId) ? byId.get(jobId) : undefined;
       if (!run) return;
       events.log(`seg-bench: experiment ${run.experiment} ${run.model} seed ${run.seed}: worker ${at.get(jobId) ?? '?'} stopped answering; the run goes to another worker`);
       at.delete(jobId);
