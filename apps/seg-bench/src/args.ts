@@ -176,6 +176,7 @@ Run options (defaults: the small preset, a few minutes on 2 cores):
   --workers N               parallel runs (workers x threads <= cores)        [cores / threads]
   --out FILE                results file (JSON lines)          [results/<dataset>-<backend>.jsonl]
   --fresh                   delete the results file first instead of resuming
+                            (with --queue: and empty the queue and its rows)
   --skip-bad                skip unreadable images (counted) instead of stopping at the first
   --preset small|full|power the defaults: small (this list), full (paper-sized; the values
                             after 'full:' above), power (FCN, seeds 1-10, 5 epochs, 128/64

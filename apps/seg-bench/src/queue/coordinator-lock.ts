@@ -31,7 +31,7 @@ const alive = (pid: number): boolean => {
   }
 };
 
-export class CoordinatorBusy extends Error {
+class CoordinatorBusy extends Error {
   override name = 'CoordinatorBusy';
 }
 

@@ -20,7 +20,7 @@ export function localPool(workers: number, threads: number): RunExecutor {
  * worker dies or an event handler throws (a results file that cannot be written), after
  * stopping every worker.
  */
-export async function runPool(
+async function runPool(
   runs: readonly RunSpec[],
   options: { workers: number; dataset: SegmentationDataset },
   events: PoolEvents,
