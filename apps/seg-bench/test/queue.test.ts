@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueueEvents } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResults } from '../src/results/results-file.js';
 import { type ResultRow, rowKey } from '../src/run/run-spec.js';
@@ -176,7 +176,7 @@ describe('queue mode (BullMQ on a real redis-server)', () => {
     }
   }, 90_000);
 
-  it('one coordinator per queue; a queued run with other settings is refused naming the option', async () => {
+  it('one coordinator per queue; a queued run with other settings is refused; a worker stopped twice hands its run back', async () => {
     const redis = await RedisServer.start();
     try {
       const args = [...grid(1), '--queue', redis.url];
@@ -191,6 +191,25 @@ describe('queue mode (BullMQ on a real redis-server)', () => {
       const other = await runCli([...grid(2), '--queue', redis.url, '--out', join(dir, 'other.jsonl')]);
       expect(other.code).toBe(1);
       expect(other.stderr).toMatch(/holds run 1\|unet\|synthetic\|onnx\|1 with other settings \(--epochs 1 there, 2 now\): .*--fresh to empty the queue/);
+
+      // a worker told twice to stop hands its run back: waiting again, no attempt used
+      const stopped = worker(redis);
+      await stopped.waitFor(/: started \(attempt 1 of 3\)/);
+      stopped.child.kill('SIGTERM');
+      // the second signal once the first was handled (two pending signals of one kind are delivered as one)
+      await stopped.waitFor(/SIGTERM: taking no more runs/);
+      stopped.child.kill('SIGTERM');
+      const result = await stopped.done;
+      expect(result.code, stopped.output()).toBe(0);
+      expect(stopped.output()).toMatch(/seed \d+: handed back to the queue\n.*: stopped/);
+      const queue = new Queue('seg-bench', { connection: { host: '127.0.0.1', port: redis.port } });
+      try {
+        expect(await queue.getJobCounts('waiting', 'active', 'completed', 'failed')).toMatchObject({ waiting: 4, active: 0, completed: 0, failed: 0 });
+        const jobs = await queue.getWaiting();
+        expect(jobs.map((job) => job.attemptsMade)).toEqual([0, 0, 0, 0]);
+      } finally {
+        await queue.close();
+      }
     } finally {
       await redis.dispose();
     }
