@@ -185,7 +185,8 @@ Run options (defaults: the small preset, a few minutes on 2 cores):
   --progress auto|plain|none  live line on a TTY, log lines otherwise        [auto]
   --format markdown|csv|json  table format printed at the end               [markdown]
   --queue URL               coordinate through Redis + BullMQ instead of local workers:
-                            redis://[user:password@]host[:port][/db], rediss:// for TLS
+                            redis://[user:password@]host[:port][/db], rediss:// for TLS;
+                            a password may come from REDISCLI_AUTH instead of the URL
   --queue-name NAME         the BullMQ queue (one sweep at a time each)       [seg-bench]
   --attempts N              tries per run before it is reported failed (--queue) [3]
 

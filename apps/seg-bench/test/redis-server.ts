@@ -25,15 +25,17 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    private readonly extra: readonly string[],
   ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
+  /** `extra`: more redis-server options, e.g. ['--requirepass', 'secret']. */
+  static async start(extra: readonly string[] = []): Promise<RedisServer> {
     if (!existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is missing: the queue tests need a real Redis (apt-get install redis-server)`);
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'seg-bench-redis-')));
+    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'seg-bench-redis-')), extra);
     await server.restart();
     return server;
   }
@@ -42,7 +44,7 @@ export class RedisServer {
   async restart(): Promise<void> {
     const child = spawn(
       REDIS_SERVER,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', ...this.extra],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.process = child;
