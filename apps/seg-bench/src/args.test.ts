@@ -85,4 +85,43 @@ describe('command line', () => {
     });
     expect(parseCommandLine(['--help'])).toEqual({ command: 'help' });
   });
+
+  it('--queue makes a coordinator; worker takes its own threads, concurrency, data and lock settings', () => {
+    expect(run(['--queue', 'redis://:s3cret@db.example:6380/2', '--queue-name', 'paper', '--attempts', '5']).queue).toEqual({
+      target: { url: 'redis://:s3cret@db.example:6380/2', shown: 'redis://:***@db.example:6380/2', tls: false },
+      name: 'paper',
+      attempts: 5,
+    });
+    expect(run(['--queue', 'rediss://db.example']).queue).toMatchObject({ target: { tls: true }, name: 'seg-bench', attempts: 3 });
+    expect(run([]).queue).toBeUndefined();
+    expect(parseCommandLine(['worker', '--queue', 'redis://127.0.0.1:6379', '--threads', '2', '--concurrency', '2', '--data-dir', '/data/voc'], 4)).toEqual({
+      command: 'worker',
+      target: { url: 'redis://127.0.0.1:6379', shown: 'redis://127.0.0.1:6379', tls: false },
+      name: 'seg-bench',
+      threads: 2,
+      concurrency: 2,
+      dataDir: '/data/voc',
+      lockDuration: 30_000,
+      stalledInterval: 30_000,
+    });
+    expect(parseCommandLine(['worker', '--queue', 'redis://h', '--lock-duration', '2000', '--stalled-interval', '500'], 2)).toMatchObject({
+      concurrency: 2,
+      lockDuration: 2000,
+      stalledInterval: 500,
+    });
+  });
+
+  it('queue options: errors name the option and never show the password', () => {
+    expect(error(['--queue', 'http://h:1'])).toBe('--queue http://h:1: the scheme is http; expected redis://[user:password@]host[:port][/db] (rediss:// for TLS)');
+    expect(error(['--queue', 'redis://:pw@h/x'])).toBe('--queue redis://:***@h/x: the path /x is not a database number; expected redis://[user:password@]host[:port][/db] (rediss:// for TLS)');
+    expect(error(['--queue', 'not a url :pw@'])).not.toContain('pw');
+    expect(error(['--queue', 'redis://h', '--queue-name', 'a:b'])).toMatch(/--queue-name a:b: expected 1-64 letters/);
+    expect(error(['--queue', 'redis://h', '--workers', '2'])).toMatch(/--workers is the local pool; with --queue, start `seg-bench worker/);
+    expect(error(['--attempts', '2'])).toBe('--attempts is for a queue sweep: add --queue redis://host:port');
+    expect(error(['--concurrency', '2'])).toMatch(/--concurrency: on the coordinator it is --workers/);
+    expect(error(['worker'])).toMatch(/worker needs --queue redis:\/\/host:port/);
+    expect(error(['worker', '--queue', 'redis://h', '--epochs', '3'])).toMatch(/worker takes --queue, .*; --epochs is set on the coordinator/);
+    expect(error(['worker', '--queue', 'redis://h', '--concurrency', '3'])).toMatch(/--concurrency 3 x --threads 1 = 3 threads on 2 cores/);
+    expect(error(['worker', '--queue', 'redis://h', '--lock-duration', '10'])).toBe('--lock-duration 10: expected a whole number >= 100');
+  });
 });

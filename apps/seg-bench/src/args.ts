@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BackendName, ModelKind } from './backends/training-backend.js';
 import { DATASETS, type DatasetName } from './datasets/registry.js';
+import { type RedisTarget, parseRedisUrl } from './queue/redis-url.js';
 import type { LossRef } from './run/run-spec.js';
 
 export class UsageError extends Error {
@@ -104,6 +105,30 @@ export interface RunCommand {
   readonly ema: 'literal' | 'stateful';
   readonly format: SummaryFormat;
   readonly progress: 'auto' | 'plain' | 'none';
+  /** --queue: this process coordinates a sweep whose runs `seg-bench worker` processes execute. */
+  readonly queue: QueueOptions | undefined;
+}
+
+/** Where a queue sweep lives: a Redis server and a BullMQ queue name on it. */
+export interface QueueOptions {
+  readonly target: RedisTarget;
+  readonly name: string;
+  /** Tries per run before it is reported failed (a worker's death is counted apart, see worker.ts). */
+  readonly attempts: number;
+}
+
+/** `seg-bench worker`: takes runs from the queue until stopped. */
+export interface WorkerCommand {
+  readonly command: 'worker';
+  readonly target: RedisTarget;
+  readonly name: string;
+  readonly threads: number;
+  readonly concurrency: number;
+  readonly dataDir: string | undefined;
+  /** BullMQ's job lock (ms): renewed every half of it; a run whose lock lapses is given to another worker. */
+  readonly lockDuration: number;
+  /** How often (ms) this worker looks for runs whose worker is gone. */
+  readonly stalledInterval: number;
 }
 
 interface SummaryCommand {
@@ -113,7 +138,7 @@ interface SummaryCommand {
   readonly epoch: number | undefined;
 }
 
-export type Command = RunCommand | SummaryCommand | { readonly command: 'help' };
+export type Command = RunCommand | SummaryCommand | WorkerCommand | { readonly command: 'help' };
 
 export const USAGE = `seg-bench: train U-Net / FCN segmentation models with the paper's 27 loss experiments
 (Optimizing Deep Learning Models with Hybrid Nonlinear Loss Functions) and report DSC, F1, IoU,
@@ -122,6 +147,8 @@ loss, precision and recall, macro and micro, mean ± std over seeds.
 Usage:
   seg-bench [options]             run the benchmark (resumes an interrupted results file)
   seg-bench summary [options]     print the tables of a results file
+  seg-bench --queue URL [options] coordinate a sweep whose runs 'seg-bench worker' processes train
+  seg-bench worker --queue URL    train runs of the queue until stopped (any number, any machine)
   pnpm bench -- [options]         the same from the repository root
 
 Run options (defaults: the small preset, a few minutes on 2 cores):
@@ -149,6 +176,7 @@ Run options (defaults: the small preset, a few minutes on 2 cores):
   --workers N               parallel runs (workers x threads <= cores)        [cores / threads]
   --out FILE                results file (JSON lines)          [results/<dataset>-<backend>.jsonl]
   --fresh                   delete the results file first instead of resuming
+                            (with --queue: and empty the queue and its rows)
   --skip-bad                skip unreadable images (counted) instead of stopping at the first
   --preset small|full|power the defaults: small (this list), full (paper-sized; the values
                             after 'full:' above), power (FCN, seeds 1-10, 5 epochs, 128/64
@@ -156,6 +184,19 @@ Run options (defaults: the small preset, a few minutes on 2 cores):
   --full                    the same as --preset full
   --progress auto|plain|none  live line on a TTY, log lines otherwise        [auto]
   --format markdown|csv|json  table format printed at the end               [markdown]
+  --queue URL               coordinate through Redis + BullMQ instead of local workers:
+                            redis://[user:password@]host[:port][/db], rediss:// for TLS;
+                            a password may come from REDISCLI_AUTH instead of the URL
+  --queue-name NAME         the BullMQ queue (one sweep at a time each)       [seg-bench]
+  --attempts N              tries per run before it is reported failed (--queue) [3]
+
+Worker options (seg-bench worker):
+  --queue URL, --queue-name NAME   as for the coordinator
+  --concurrency N           runs at a time on this machine (concurrency x threads <= cores) [cores / threads]
+  --threads N               ORT intra-op threads per run                      [1]
+  --data-dir PATH           this machine's copy of the voc / atr data
+  --lock-duration MS        job lock, renewed every MS/2; a lapsed lock hands the run on [30000]
+  --stalled-interval MS     how often to look for runs of dead workers        [30000]
 
 Summary options:
   --out FILE                results file to read                [results/synthetic-onnx.jsonl]
@@ -194,10 +235,58 @@ const OPTIONS = {
   progress: { type: 'string' },
   format: { type: 'string' },
   epoch: { type: 'string' },
+  queue: { type: 'string' },
+  'queue-name': { type: 'string' },
+  attempts: { type: 'string' },
+  concurrency: { type: 'string' },
+  'lock-duration': { type: 'string' },
+  'stalled-interval': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 const SUMMARY_OPTIONS = new Set(['out', 'format', 'epoch', 'help']);
+const WORKER_OPTIONS = new Set(['queue', 'queue-name', 'concurrency', 'threads', 'data-dir', 'lock-duration', 'stalled-interval', 'help']);
+/** Options that only a worker takes, with what the coordinator has instead. */
+const WORKER_ONLY: Readonly<Record<string, string>> = {
+  concurrency: 'on the coordinator it is --workers (local) or each worker\'s --concurrency (--queue)',
+  'lock-duration': 'it is a worker option (seg-bench worker --lock-duration MS)',
+  'stalled-interval': 'it is a worker option (seg-bench worker --stalled-interval MS)',
+};
+/** BullMQ queue names become Redis key parts: keep them to a plain alphabet (no ':' separators). */
+const QUEUE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+function queueName(value: string | undefined): string {
+  const name = value ?? 'seg-bench';
+  if (!QUEUE_NAME.test(name)) throw new UsageError(`--queue-name ${name}: expected 1-64 letters, digits, '.', '_' or '-'`);
+  return name;
+}
+
+function parseWorker(values: Record<string, unknown>, cores: number): WorkerCommand {
+  const extra = Object.keys(values).filter((k) => !WORKER_OPTIONS.has(k));
+  if (extra.length > 0) {
+    throw new UsageError(`worker takes ${[...WORKER_OPTIONS].filter((o) => o !== 'help').map((o) => `--${o}`).join(', ')}; --${extra[0]} is set on the coordinator`);
+  }
+  const text = values.queue as string | undefined;
+  if (text === undefined) throw new UsageError('worker needs --queue redis://host:port (the Redis the coordinator was started with)');
+  const threads = integer('threads', values.threads as string | undefined, 1);
+  const concurrency = integer('concurrency', values.concurrency as string | undefined, Math.max(1, Math.floor(cores / threads)));
+  if (concurrency * threads > cores) {
+    throw new UsageError(
+      `--concurrency ${concurrency} x --threads ${threads} = ${concurrency * threads} threads on ${cores} cores: lower one of them (concurrency x threads <= ${cores})`,
+    );
+  }
+  const lockDuration = integer('lock-duration', values['lock-duration'] as string | undefined, 30_000, 100);
+  return {
+    command: 'worker',
+    target: parseRedisUrl('--queue', text),
+    name: queueName(values['queue-name'] as string | undefined),
+    threads,
+    concurrency,
+    dataDir: values['data-dir'] as string | undefined,
+    lockDuration,
+    stalledInterval: integer('stalled-interval', values['stalled-interval'] as string | undefined, 30_000, 100),
+  };
+}
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
@@ -296,9 +385,10 @@ export function parseCommandLine(argv: readonly string[], cores = availableParal
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: 'help' };
-  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'summary')) {
-    throw new UsageError(`unexpected argument '${positionals.at(-1)}': the only subcommand is 'summary' (see --help)`);
+  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'summary' && positionals[0] !== 'worker')) {
+    throw new UsageError(`unexpected argument '${positionals.at(-1)}': the subcommands are 'summary' and 'worker' (see --help)`);
   }
+  if (positionals[0] === 'worker') return parseWorker(values, cores);
   const format = oneOf('format', values.format, ['markdown', 'csv', 'json'] as const, 'markdown');
   if (positionals[0] === 'summary') {
     const extra = Object.keys(values).filter((k) => !SUMMARY_OPTIONS.has(k));
@@ -306,6 +396,16 @@ export function parseCommandLine(argv: readonly string[], cores = availableParal
     return { command: 'summary', out: values.out ?? 'results/synthetic-onnx.jsonl', format, epoch: integer('epoch', values.epoch, undefined) };
   }
   if (values.epoch !== undefined) throw new UsageError('--epoch belongs to the summary subcommand (seg-bench summary --epoch N)');
+  for (const [option, instead] of Object.entries(WORKER_ONLY)) {
+    if ((values as Record<string, unknown>)[option] !== undefined) throw new UsageError(`--${option}: ${instead}`);
+  }
+  if (values.queue === undefined) {
+    for (const option of ['queue-name', 'attempts'] as const) {
+      if (values[option] !== undefined) throw new UsageError(`--${option} is for a queue sweep: add --queue redis://host:port`);
+    }
+  } else if (values.workers !== undefined) {
+    throw new UsageError('--workers is the local pool; with --queue, start `seg-bench worker --queue URL` processes instead (each with its own --concurrency)');
+  }
 
   if (values.full && values.preset !== undefined && values.preset !== 'full')
     throw new UsageError(`--full is --preset full; it cannot be combined with --preset ${values.preset}`);
@@ -378,5 +478,9 @@ export function parseCommandLine(argv: readonly string[], cores = availableParal
     ema: oneOf('ema', values.ema, ['literal', 'stateful'] as const, 'literal'),
     format,
     progress: oneOf('progress', values.progress, ['auto', 'plain', 'none'] as const, 'auto'),
+    queue:
+      values.queue === undefined
+        ? undefined
+        : { target: parseRedisUrl('--queue', values.queue), name: queueName(values['queue-name']), attempts: integer('attempts', values.attempts, 3) },
   };
 }

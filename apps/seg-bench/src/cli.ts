@@ -38,6 +38,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         if (command.format === 'markdown') io.stdout.write(`\n${epochCurves(rows)}`);
         return 0;
       }
+      case 'worker':
+        return await (await import('./queue/queue-worker.js')).runWorker(command, io.stderr);
       case 'run': {
         const stop = onInterrupt(io, command.out);
         let outcome: Awaited<ReturnType<typeof runBenchmark>>;

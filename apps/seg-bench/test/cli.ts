@@ -56,3 +56,55 @@ export const TINY = [
   '--batch', '4',
   '--progress', 'plain',
 ];
+
+/** A CLI process whose output can be waited on while it runs. */
+export interface LiveCli {
+  readonly child: ChildProcess;
+  readonly done: Promise<CliResult>;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** Resolves once the output matches `pattern`; rejects when the process ends first or after `ms`. */
+  waitFor(pattern: RegExp, ms?: number): Promise<void>;
+}
+
+export function startLive(args: readonly string[]): LiveCli {
+  const child = startCli(args);
+  let text = '';
+  const listeners = new Set<() => void>();
+  const collect = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const done = finished(child);
+  return {
+    child,
+    done,
+    output: () => text,
+    waitFor: (pattern, ms = 60_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(text)) return;
+          cleanup();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no ${pattern} within ${ms} ms; output:\n${text.slice(-3000)}`));
+        }, ms);
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        void done.then(() => {
+          if (!listeners.has(check)) return;
+          cleanup();
+          if (pattern.test(text)) resolve();
+          else reject(new Error(`the process ended without ${pattern}; output:\n${text.slice(-3000)}`));
+        });
+        check();
+      }),
+  };
+}

@@ -4,7 +4,8 @@ import type { SegmentationDataset } from '../datasets/dataset.js';
 import { loadDataset } from '../datasets/registry.js';
 import { buildLoss, lossSourceOf } from '../losses.js';
 import { ResultsFile } from '../results/results-file.js';
-import { runPool } from './pool.js';
+import type { RunExecutor } from './executor.js';
+import { localPool } from './pool.js';
 import { Progress, type ProgressStream } from './progress.js';
 import { type ResultRow, type RunSettings, type RunSpec, identityOf, rowKey, runKey } from './run-spec.js';
 
@@ -107,31 +108,35 @@ export function rowsOf(results: ResultsFile, runs: readonly RunSpec[]): ResultRo
 export async function runBenchmark(command: RunCommand, log: ProgressStream): Promise<BenchmarkOutcome> {
   const { dataset, runs, pending, results } = await prepareBenchmark(command, log);
   try {
+    const executor: RunExecutor = command.queue
+      ? new (await import('../queue/coordinator.js')).QueueCoordinator(command.queue, { fresh: command.fresh, out: command.out })
+      : localPool(command.workers, command.threads);
     log.write(
       `seg-bench: ${runs.length} runs (${command.losses.length} losses x ${command.models.length} model(s) x ${command.seeds.length} seeds), ` +
         `${command.backend} backend, ${command.dataset} ${dataset.train.length}/${dataset.val.length} images ${command.imageSize}x${command.imageSize}, ` +
         `${command.epochs} epochs; ${runs.length - pending.length} done already in ${command.out}; ` +
-        `${Math.min(command.workers, pending.length)} worker(s) x ${command.threads} thread(s)\n`,
+        `${executor.describe(pending.length)}\n`,
     );
     const progress = new Progress(pending.length, log, command.progress);
     const failures: BenchmarkOutcome['failures'] = [];
-    await runPool(
-      pending,
-      { workers: command.workers, dataset },
-      {
-        onStart: (worker, run) => progress.start(worker, run),
-        onStep: (worker, epoch, step, steps) => progress.step(worker, epoch, step, steps),
+    try {
+      await executor.execute(pending, dataset, {
+        onStart: (slot, run, where) => progress.start(slot, run, where),
+        onStep: (slot, epoch, step, steps) => progress.step(slot, epoch, step, steps),
         onRow: (_, row) => {
-          results.append(row);
-          progress.row(row);
+          if (results.append(row)) progress.row(row);
         },
-        onDone: (worker) => progress.finish(worker),
-        onFailed: (worker, run, message) => {
+        onDone: (slot) => progress.finish(slot),
+        onFailed: (slot, run, message) => {
           failures.push({ run, message });
-          progress.finish(worker, message);
+          progress.finish(slot, message, run);
         },
-      },
-    );
+        written: (key) => results.has(key),
+        log: (text) => progress.note(text),
+      });
+    } finally {
+      progress.close();
+    }
     progress.end();
     return { rows: rowsOf(results, runs), failures, skippedFiles: dataset.skipped.length };
   } finally {

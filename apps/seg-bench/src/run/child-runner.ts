@@ -121,6 +121,11 @@ export class ChildRunner {
     });
   }
 
+  /** False once the child has died (a new ChildRunner is needed). */
+  get alive(): boolean {
+    return this.exited === undefined;
+  }
+
   /** Stops the child (its run, if any, rejects); resolves once its last messages are handled. */
   kill(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');

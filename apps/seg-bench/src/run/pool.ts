@@ -1,13 +1,16 @@
 import type { SegmentationDataset } from '../datasets/dataset.js';
 import { ChildRunner, RunFailed } from './child-runner.js';
-import type { ResultRow, RunSpec } from './run-spec.js';
+import type { ExecutorEvents, RunExecutor } from './executor.js';
+import type { RunSpec } from './run-spec.js';
 
-export interface PoolEvents {
-  onStart(worker: number, run: RunSpec): void;
-  onStep(worker: number, epoch: number, step: number, steps: number): void;
-  onRow(worker: number, row: ResultRow): void;
-  onDone(worker: number, run: RunSpec): void;
-  onFailed(worker: number, run: RunSpec, message: string): void;
+export type PoolEvents = Pick<ExecutorEvents, 'onStart' | 'onStep' | 'onRow' | 'onDone' | 'onFailed'>;
+
+/** Runs on this machine: `workers` child processes. */
+export function localPool(workers: number, threads: number): RunExecutor {
+  return {
+    describe: (pending) => `${Math.min(workers, pending)} worker(s) x ${threads} thread(s)`,
+    execute: (runs, dataset, events) => runPool(runs, { workers, dataset }, events),
+  };
 }
 
 /**
@@ -19,7 +22,7 @@ export interface PoolEvents {
  * they stopped (so no finished epoch is lost). A dead worker's run is not retried: a child
  * killed by the OOM killer would be killed again; the rerun of the command resumes it.
  */
-export async function runPool(
+async function runPool(
   runs: readonly RunSpec[],
   options: { workers: number; dataset: SegmentationDataset },
   events: PoolEvents,
@@ -28,18 +31,19 @@ export async function runPool(
   const runners: ChildRunner[] = [];
   const workerLoop = async (index: number) => {
     const runner = new ChildRunner(index);
+    const slot = String(index);
     runners.push(runner);
     for (let run = queue.shift(); run !== undefined; run = queue.shift()) {
-      events.onStart(index, run);
+      events.onStart(slot, run);
       try {
         await runner.run(run, options.dataset, {
-          onStep: (epoch, step, steps) => events.onStep(index, epoch, step, steps),
-          onRow: (row) => events.onRow(index, row),
+          onStep: (epoch, step, steps) => events.onStep(slot, epoch, step, steps),
+          onRow: (row) => events.onRow(slot, row),
         });
-        events.onDone(index, run);
+        events.onDone(slot, run);
       } catch (error) {
         if (!(error instanceof RunFailed)) throw error;
-        events.onFailed(index, run, error.message);
+        events.onFailed(slot, run, error.message);
       }
     }
     runner.close();

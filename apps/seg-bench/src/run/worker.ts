@@ -17,6 +17,8 @@ const send = (message: FromWorker) => process.send!(message);
 let dataset: SegmentationDataset | undefined;
 
 process.on('disconnect', () => process.exit(1));
+// Ctrl-C reaches the whole process group: the parent decides (a queue worker finishes its runs first)
+process.on('SIGINT', () => {});
 process.on('message', (message: ToWorker) => {
   if (message.type === 'dataset') {
     dataset = message.dataset;
