@@ -1,6 +1,7 @@
 import { compat } from '@losskit/core';
 import type { FixedCase } from './fixed-cases.js';
 import { monaiVectors } from './monai-vectors.js';
+import { tfjsVectors } from './tfjs-vectors.js';
 import type { InputData } from './types.js';
 
 /** Data as the core takes it (NCHW-flattened over the roles the input spans), rounded to float32. */
@@ -54,7 +55,7 @@ const smpBinary = (pred: number[], labels: number[]) => ({ pred: data([1, 1, 1, 
 /**
  * Published test vectors of the peers, each with its source file and line, run through the
  * compat presets: the preset's value must equal the peer's number, and every backend must match
- * the core reference in value and gradient. MONAI's are in monai-vectors.ts.
+ * the core reference in value and gradient. MONAI's are in monai-vectors.ts, tfjs's in tfjs-vectors.ts.
  */
 export function peerVectors(): FixedCase[] {
   const k = compat.keras;
@@ -189,5 +190,6 @@ export function peerVectors(): FixedCase[] {
       expected: [1 - 1 / 3],
     },
     ...monaiVectors(),
+    ...tfjsVectors(),
   ];
 }
