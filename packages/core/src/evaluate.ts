@@ -1,10 +1,10 @@
-import { checkEmaDecay } from './builders.js';
 import { lowerState } from './ema.js';
 import { BINARY_KERNELS, UNARY_KERNELS, elu, whereKernel } from './ir/kernels.js';
 import { type Node, ShapeError, describe, topoSort } from './ir/node.js';
 import { isBinaryOp, isCompareOp, isUnaryOp } from './ir/ops.js';
 import { InputError, agreeRoleSizes, checkDims, checkFiniteData, checkNumbers, type RoleDims } from './input-checks.js';
 import { lookupName, ownRecord } from './names.js';
+import { checkParamValues, paramChecks } from './param-checks.js';
 
 export { InputError };
 import { ROLES, type Role, type Roles, formatRoles, minusRoles } from './ir/roles.js';
@@ -109,7 +109,7 @@ export interface Evaluation {
  */
 export function evaluate(roots: Node | readonly Node[], env: Environment = {}): Evaluation {
   const list = Array.isArray(roots) ? (roots as readonly Node[]) : [roots as Node];
-  checkBoundDecays(list, env);
+  checkParamValues(paramChecks(list), env.params);
   const { roots: lowered, slots } = lowerState(list);
   const nextNodes = slots.map((s) => s.next);
   const order = topoSort([...lowered, ...nextNodes]);
@@ -119,22 +119,6 @@ export function evaluate(roots: Node | readonly Node[], env: Environment = {}): 
   const nextState = ownRecord(slots.map((s, i) => [s.name, values.get(nextNodes[i]!)!] as const));
   const out = lowered.map((r) => values.get(r)!);
   return { values: out, value: out[0]!, nextState };
-}
-
-/** An ema decay bound through a param is checked when its value is known: here (defaults and constants are checked when built). */
-function checkBoundDecays(roots: readonly Node[], env: Environment): void {
-  if (env.params === undefined) return;
-  for (const node of topoSort(roots)) {
-    const decay = node.args[1];
-    if (node.op !== 'ema' || decay?.op !== 'param') continue;
-    const value = lookupName(env.params, decay.attrs.name!);
-    if (value === undefined) continue;
-    try {
-      checkEmaDecay(node.attrs.slot!, value, `param '${decay.attrs.name}'`);
-    } catch (error) {
-      throw new InputError((error as Error).message);
-    }
-  }
 }
 
 /**

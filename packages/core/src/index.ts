@@ -25,4 +25,5 @@ export * from './metrics/index.js';
 export { latexName, toLatex } from './latex.js';
 export { seededRandom } from './random.js';
 export { lookupName, nameRecord, ownRecord } from './names.js';
+export { type ParamCheck, checkParamValues, paramChecks } from './param-checks.js';
 export { type RoleDims, agreeRoleSizes, checkDims, checkFiniteData, checkNumbers, firstNonFinite } from './input-checks.js';

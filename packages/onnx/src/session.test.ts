@@ -1,6 +1,9 @@
 import {
+  InputError,
   type Node,
   type Tensor as CoreTensor,
+  add,
+  ema,
   evaluate,
   gradient,
   input,
@@ -72,6 +75,19 @@ describe('createLossSession', () => {
     expect((await session.run({ prediction: data, target: zero })).value).toBeCloseTo(5, 5);
     expect((await session.run({ prediction: data, target: zero, params: { A: 3 } })).value).toBeCloseTo(15, 5);
     expect((await session.run({ prediction: data, target: zero, params: { A: 3 } })).gradients.pred).toEqual(Float32Array.of(3, 9));
+    await session.release();
+  });
+
+  it("refuses an ema decay param outside [0, 1) with core's InputError, as evaluate does", async () => {
+    const x = input('pred');
+    const loss = { name: 'ema decay', expr: add(mean(x), ema(mean(square(x)), param('d', { default: 0.9 }), 's')), params: { d: 0.9 } };
+    const session = await createLossSession(loss, { gradients: [] });
+    const pred = { shape: [1, 2, 1, 1], data: [1, 3] };
+    expect((await session.run({ prediction: pred, params: { d: 0.5 } })).value).toBeCloseTo(7, 5);
+    for (const bad of [1, 1.5, -0.5]) {
+      await expect(session.run({ prediction: pred, params: { d: bad } }), String(bad)).rejects.toThrow(InputError);
+      await expect(session.run({ prediction: pred, params: { d: bad } })).rejects.toThrow(/ema 's': param 'd' is .*; the decay must be in \[0, 1\)/);
+    }
     await session.release();
   });
 

@@ -1,4 +1,4 @@
-import { InputError, type Node, type Role, leaves, lookupName, nameRecord } from '@losskit/core';
+import { InputError, type Node, type ParamCheck, type Role, checkParamValues, leaves, lookupName, nameRecord, paramChecks } from '@losskit/core';
 import type { InferenceSession, Tensor, TensorConstructor } from 'onnxruntime-common';
 import { checkRunValues } from './check-values.js';
 import { axesOf } from './layout.js';
@@ -190,6 +190,7 @@ export async function createLossSession(source: Node | LossLike, options: LossSe
     opened.skipped,
     new TensorCache(ort.ort.Tensor),
     checkFinite,
+    paramChecks(['expr' in source ? source.expr : source]),
   );
 }
 
@@ -208,6 +209,8 @@ class OnnxLossSession implements LossSession {
     readonly providerLog: readonly string[],
     private readonly tensors: TensorCache,
     private readonly checkFinite = true,
+    /** core's range checks of params by use (an ema decay in [0, 1)), as evaluate and tfjs run them */
+    private readonly paramRules: ReadonlyMap<string, ParamCheck> = new Map(),
   ) {
     this.inputNames = model.inputs.map((i) => i.name);
     const outputsOf = (kind: string, name: (source: string) => string) =>
@@ -230,6 +233,7 @@ class OnnxLossSession implements LossSession {
 
   async run(given: LossRunInputs): Promise<LossRun> {
     checkRunValues(given, this.checkFinite);
+    checkParamValues(this.paramRules, given.params);
     const feeds = buildFeeds(this.model, given, this.carried, this.tensors);
     const out = await this.session.run(feeds);
     const valueData = out[LOSS_OUTPUT]!.data as Float32Array;

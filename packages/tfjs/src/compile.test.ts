@@ -1,4 +1,4 @@
-import { InputError as CoreInputError, type Node, add, evaluate, exp, gradient, input, leaves, mean, mul, param, paperExperiments, square, sub } from '@losskit/core';
+import { InputError as CoreInputError, type Node, add, ema, evaluate, exp, gradient, input, leaves, mean, mul, param, paperExperiments, square, sub } from '@losskit/core';
 import { makeInputs } from '@losskit/test-utils';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,21 @@ describe('compile', () => {
       expect(loss.value(inputs).dataSync()[0]! / want).toBeCloseTo(1, 6);
     }
     expect(() => loss.setParams({ B: 1 })).toThrow(/unknown parameter 'B': this loss has A/);
+  });
+
+  it("refuses an ema decay param outside [0, 1) with core's InputError, at compile and in setParams, changing nothing", () => {
+    const x = input('pred');
+    const expr = add(mean(x), ema(mean(square(x)), param('d', { default: 0.9 }), 's'));
+    for (const bad of [1, 1.5, -0.5])
+      expect(() => compile(expr, { params: { d: bad } }), String(bad)).toThrow(/ema 's': param 'd' is .*; the decay must be in \[0, 1\)/);
+    const loss = compile(expr);
+    for (const bad of [1, 1.5, -0.5]) {
+      expect(() => loss.setParams({ d: bad })).toThrow(CoreInputError);
+      expect(loss.getParams()).toEqual({ d: expect.closeTo(0.9, 6) });
+    }
+    loss.setParams({ d: 0.5 });
+    expect(loss.getParams()).toEqual({ d: 0.5 });
+    loss.dispose();
   });
 
   it('advances ema state once per training call, not on plain value calls, and reset() starts over', () => {

@@ -1,4 +1,17 @@
-import { type Node, type StateSlot, gradient, input, leaves, lookupName, lowerState, mul, nameRecord, sum } from '@losskit/core';
+import {
+  type Node,
+  type StateSlot,
+  checkParamValues,
+  gradient,
+  input,
+  leaves,
+  lookupName,
+  lowerState,
+  mul,
+  nameRecord,
+  paramChecks,
+  sum,
+} from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { FiniteChecks } from './finite-check.js';
 import { toFloat32 } from './float32.js';
@@ -239,6 +252,9 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     if (v === undefined) throw new InputError(`parameter '${name}' has no default: pass it in options.params`);
     paramValues.set(name, v);
   }
+  // the ranges the graph's use of a param needs (e.g. an ema decay in [0, 1)), core's checks
+  const paramRules = paramChecks([expr]);
+  checkParamValues(paramRules, Object.fromEntries(paramValues));
   const fuse = options.fuse ?? true;
   const valuePlan = plan(expr, fuse);
   // parameters live in tf variables so setParams needs no recompilation (tidy: the initial scalar
@@ -504,12 +520,15 @@ export function compile(loss: Node | LossDefinition, options: CompileOptions = {
     value,
     valueAndGrad,
     setParams(values: Readonly<Record<string, number>>) {
+      // every value is checked before any is set: a refused call changes nothing
       for (const [name, v] of Object.entries(values)) {
-        const variable = paramVars.get(name);
-        if (!variable)
+        if (!paramVars.has(name))
           throw new InputError(`unknown parameter '${name}': this loss has ${[...paramVars.keys()].join(', ') || 'no parameters'}`);
         if (!Number.isFinite(v)) throw new InputError(`parameter '${name}' must be a finite number, got ${v}`);
-        tf.tidy(() => variable.assign(tf.scalar(v)));
+      }
+      checkParamValues(paramRules, values);
+      for (const [name, v] of Object.entries(values)) {
+        tf.tidy(() => paramVars.get(name)!.assign(tf.scalar(v)));
         paramValues.set(name, v);
       }
     },
