@@ -42,6 +42,8 @@ export interface Sink {
   readonly strides: readonly number[];
   /** Elements of the value (store) or of the kept shape (partials). */
   readonly size: number;
+  /** The value's (or kept) shape at the layout's rank, 1 along the axes it does not span. */
+  readonly shape: readonly number[];
 }
 
 /** One cluster at the sizes of one call: everything a dialect needs besides the op table. */

@@ -20,6 +20,8 @@ export interface GlslProgram {
   readonly variableNames: string[];
   readonly outputShape: number[];
   readonly userCode: string;
+  /** RGBA output: each texel holds a 2x2 block of the last two axes (tfjs's packed textures). */
+  readonly packedOutput?: boolean;
 }
 
 /** The most partial results of one reduction (its readers add them in one loop). */
@@ -113,8 +115,20 @@ export function glslChunks(pixels: number): number {
   return Math.max(1, Math.min(MAX_CHUNKS, Math.round(pixels / 64)));
 }
 
-/** The webgl program of one cluster call; `inputs` tensors are bound as X0, X1, ... */
-export function glslProgram(call: GpuCall, inputs: number): GlslProgram {
+/**
+ * Whether a call's output is written packed: its one output, a value stored for every element, that
+ * only the caller gets (our programs read unpacked textures). On SwiftShader a texel costs a fixed
+ * overhead however little it computes, and the gradient is the largest output of a call: packed, it
+ * takes a quarter of the texels. Written at its own shape (rank 2-4, where tfjs's packed output
+ * coordinates are plain ivecs), so the caller's reshape to it is free.
+ */
+export function glslPacks(call: GpuCall, rootsOnly: boolean): boolean {
+  const [sink] = call.sinks;
+  return rootsOnly && call.sinks.length === 1 && sink!.kind === 'store' && sink!.size === call.total && call.rank >= 2 && call.rank <= 4;
+}
+
+/** The webgl program of one cluster call; `inputs` tensors are bound as X0, X1, ... (`packed`: see `glslPacks`). */
+export function glslProgram(call: GpuCall, inputs: number, packed = false): GlslProgram {
   const pixelStrides = call.pixelShape.map((_, a) => call.pixelShape.slice(a + 1).reduce((x, y) => x * y, 1));
   const jobs = call.sinks.map((sink, s) => {
     const lines: string[] = [`float job${s}(int j) {`];
@@ -149,10 +163,34 @@ export function glslProgram(call: GpuCall, inputs: number): GlslProgram {
   });
   const ends = call.sinks.map((s) => s.offset + (s.kind === 'store' ? s.size : s.size * call.partialCount));
   const dispatch = call.sinks.map((s, i) => `${i === 0 ? '' : 'else '}if (i < ${ends[i]}) v = job${i}(i - ${s.offset});`);
+  const head = [PROLOGUE, ...call.ports.flatMap((p, q) => (p.partials ? [finish(p, q)] : [])), ...jobs];
+  const variableNames = Array.from({ length: inputs }, (_, i) => `X${i}`);
+  if (packed) {
+    // the texel of the 2x2 block at (row r, column c) of the last two axes: its four elements'
+    // flat indices are i, i + 1 (next column), i + cols (next row), i + cols + 1; lanes past the
+    // shape's end are padding (left 0)
+    const shape = call.sinks[0]!.shape;
+    const rank = shape.length;
+    const [rows, cols] = [shape[rank - 2]!, shape[rank - 1]!];
+    const strides = contiguousStrides(shape);
+    const userCode = [
+      ...head,
+      'void main() {',
+      `  ivec${rank} rc = getOutputCoords();`,
+      `  int i = ${strides.map((st, a) => `rc[${a}] * ${st}`).join(' + ')};`,
+      `  bool right = rc[${rank - 1}] + 1 < ${cols};`,
+      `  bool down = rc[${rank - 2}] + 1 < ${rows};`,
+      '  vec4 v = vec4(job0(i), 0.0, 0.0, 0.0);',
+      '  if (right) v.y = job0(i + 1);',
+      `  if (down) v.z = job0(i + ${cols});`,
+      `  if (right && down) v.w = job0(i + ${cols + 1});`,
+      '  setOutput(v);',
+      '}',
+    ].join('\n');
+    return { variableNames, outputShape: [...shape], userCode, packedOutput: true };
+  }
   const userCode = [
-    PROLOGUE,
-    ...call.ports.flatMap((p, q) => (p.partials ? [finish(p, q)] : [])),
-    ...jobs,
+    ...head,
     'void main() {',
     '  int i = getOutputCoords();',
     '  float v = 0.0;',
@@ -160,8 +198,10 @@ export function glslProgram(call: GpuCall, inputs: number): GlslProgram {
     '  setOutput(v);',
     '}',
   ].join('\n');
-  return { variableNames: Array.from({ length: inputs }, (_, i) => `X${i}`), outputShape: [call.total], userCode };
+  return { variableNames, outputShape: [call.total], userCode };
 }
+
+const contiguousStrides = (shape: readonly number[]) => shape.map((_, a) => shape.slice(a + 1).reduce((p, n) => p * n, 1));
 
 /** The size of axis a of a contiguous shape given its strides (0 for size-1 axes) and element count. */
 function extent(strides: readonly number[], size: number, a: number): number {
