@@ -102,6 +102,8 @@ export interface LinearizeOptions {
   readonly sinks?: readonly number[];
   /** Class loops that only produce sinks run for this one class (a GLSL texel holds one element). */
   readonly fixedClass?: string;
+  /** ... or for this many classes from it, fewer at the last class (a packed GLSL texel holds two). */
+  readonly fixedClasses?: number;
 }
 
 /**
@@ -224,8 +226,12 @@ export function linearize(call: GpuCall, d: Dialect, emit: Emit, options: Linear
       else body.push(...emit(s, inLoop(sink.node.args[0]!, body, memo), keptIndex(s, coords)));
     }
     const fixed = options.fixedClass !== undefined && reductions.length === 0;
-    lines.push(fixed ? '{' : d.forInt('c', '0', String(call.classCount)));
-    if (fixed) lines.push(d.constInt('c', options.fixedClass!));
+    const span = options.fixedClasses ?? 1;
+    if (fixed && span > 1) lines.push(d.forInt('c', options.fixedClass!, `min(${options.fixedClass} + ${span}, ${call.classCount})`));
+    else {
+      lines.push(fixed ? '{' : d.forInt('c', '0', String(call.classCount)));
+      if (fixed) lines.push(d.constInt('c', options.fixedClass!));
+    }
     lines.push(...body, '}');
     // per-pixel outputs that are the sums and maxes just finished
     for (const s of wanted) {

@@ -133,17 +133,7 @@ export function glslProgram(call: GpuCall, inputs: number, packed = false): Glsl
   const jobs = call.sinks.map((sink, s) => {
     const lines: string[] = [`float job${s}(int j) {`];
     if (sink.kind === 'store') {
-      // the pixel and class of element j of this output (its own shape, contiguous)
-      const terms: string[] = [];
-      let cls = '0';
-      sink.strides.forEach((stride, a) => {
-        if (stride === 0) return;
-        const coord = `((j / ${stride}) % ${extent(sink.strides, sink.size, a)})`;
-        if (a === call.classAxis) cls = coord;
-        else terms.push(`${coord} * ${pixelStrides[a]}`);
-      });
-      lines.push(`  int p = ${terms.join(' + ') || '0'};`);
-      lines.push(`  int cs = ${cls};`);
+      lines.push(...elementOf(call, s, pixelStrides));
       const body = linearize(call, GLSL, (_, value) => [`return ${value};`], { sinks: [s], fixedClass: 'cs' });
       lines.push(...body.map((l) => `  ${l}`));
     } else {
@@ -173,20 +163,23 @@ export function glslProgram(call: GpuCall, inputs: number, packed = false): Glsl
     const rank = shape.length;
     const [rows, cols] = [shape[rank - 2]!, shape[rank - 1]!];
     const strides = contiguousStrides(shape);
-    const userCode = [
-      ...head,
-      'void main() {',
-      `  ivec${rank} rc = getOutputCoords();`,
-      `  int i = ${strides.map((st, a) => `rc[${a}] * ${st}`).join(' + ')};`,
-      `  bool right = rc[${rank - 1}] + 1 < ${cols};`,
-      `  bool down = rc[${rank - 2}] + 1 < ${rows};`,
-      '  vec4 v = vec4(job0(i), 0.0, 0.0, 0.0);',
-      '  if (right) v.y = job0(i + 1);',
-      `  if (down) v.z = job0(i + ${cols});`,
-      `  if (right && down) v.w = job0(i + ${cols + 1});`,
-      '  setOutput(v);',
-      '}',
-    ].join('\n');
+    const index = [`  ivec${rank} rc = getOutputCoords();`, `  int i = ${strides.map((st, a) => `rc[${a}] * ${st}`).join(' + ')};`];
+    const down = `rc[${rank - 2}] + 1 < ${rows}`;
+    // class the last axis: a row of the block is one pixel's two classes, its pixel values computed once
+    const pairs = call.classAxis === rank - 1 && cols > 1;
+    const main = pairs
+      ? [...index, `  vec2 top = pair0(i);`, `  vec2 bottom = ${down} ? pair0(i + ${cols}) : vec2(0.0);`, '  setOutput(vec4(top, bottom));']
+      : [
+          ...index,
+          `  bool right = rc[${rank - 1}] + 1 < ${cols};`,
+          `  bool down = ${down};`,
+          '  vec4 v = vec4(job0(i), 0.0, 0.0, 0.0);',
+          '  if (right) v.y = job0(i + 1);',
+          `  if (down) v.z = job0(i + ${cols});`,
+          `  if (right && down) v.w = job0(i + ${cols + 1});`,
+          '  setOutput(v);',
+        ];
+    const userCode = [...head, ...(pairs ? [pair(call, pixelStrides)] : []), 'void main() {', ...main, '}'].join('\n');
     return { variableNames, outputShape: [...shape], userCode, packedOutput: true };
   }
   const userCode = [
@@ -202,6 +195,30 @@ export function glslProgram(call: GpuCall, inputs: number, packed = false): Glsl
 }
 
 const contiguousStrides = (shape: readonly number[]) => shape.map((_, a) => shape.slice(a + 1).reduce((p, n) => p * n, 1));
+
+/** The pixel `p` and class `cs` of element j of sink s (its own shape, contiguous). */
+function elementOf(call: GpuCall, s: number, pixelStrides: readonly number[]): string[] {
+  const sink = call.sinks[s]!;
+  const terms: string[] = [];
+  let cls = '0';
+  sink.strides.forEach((stride, a) => {
+    if (stride === 0) return;
+    const coord = `((j / ${stride}) % ${extent(sink.strides, sink.size, a)})`;
+    if (a === call.classAxis) cls = coord;
+    else terms.push(`${coord} * ${pixelStrides[a]}`);
+  });
+  return [`  int p = ${terms.join(' + ') || '0'};`, `  int cs = ${cls};`];
+}
+
+/** Elements j and j + 1 of the one output, classes cs and cs + 1 of one pixel (the second 0 past the last class). */
+function pair(call: GpuCall, pixelStrides: readonly number[]): string {
+  const body = linearize(call, GLSL, (_, value) => [`if (c == cs) r.x = ${value}; else if (c == cs + 1) r.y = ${value};`], {
+    sinks: [0],
+    fixedClass: 'cs',
+    fixedClasses: 2,
+  });
+  return ['vec2 pair0(int j) {', ...elementOf(call, 0, pixelStrides), '  vec2 r = vec2(0.0);', ...body.map((l) => `  ${l}`), '  return r;', '}'].join('\n');
+}
 
 /** The size of axis a of a contiguous shape given its strides (0 for size-1 axes) and element count. */
 function extent(strides: readonly number[], size: number, a: number): number {
