@@ -199,6 +199,14 @@ const contiguousStrides = (shape: readonly number[]) => shape.map((_, a) => shap
 /** The pixel `p` and class `cs` of element j of sink s (its own shape, contiguous). */
 function elementOf(call: GpuCall, s: number, pixelStrides: readonly number[]): string[] {
   const sink = call.sinks[s]!;
+  // over every pixel of the cluster (and, class last, every class): j itself, no division per axis
+  // (integer division is slow on SwiftShader, which runs shaders on the CPU)
+  const last = sink.shape.length - 1;
+  const classes = call.classAxis >= 0 ? sink.shape[call.classAxis]! : 1;
+  if (sink.shape.every((n, a) => a === call.classAxis || n === call.pixelShape[a])) {
+    if (classes === 1) return ['  int p = j;', '  int cs = 0;'];
+    if (call.classAxis === last) return [`  int p = j / ${classes};`, `  int cs = j - p * ${classes};`];
+  }
   const terms: string[] = [];
   let cls = '0';
   sink.strides.forEach((stride, a) => {
