@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { recomputeElementwise, splitNestedClassReductions } from './clusters.js';
+import { mergeSmallClusters, recomputeElementwise, splitNestedClassReductions } from './clusters.js';
 import type { GpuTarget } from './gpu/run.js';
 import { type TensorInfo, hasJsMemory, runFused } from './kernel.js';
 import { glslChunks, glslPacks, glslProgram } from './targets/glsl.js';
@@ -31,8 +31,9 @@ export const GPU_TARGETS: Readonly<Record<string, GpuTarget>> = {
   },
   webgl: {
     name: 'glsl',
-    // a texel cannot share values: nested class statistics get a pass of their own, elementwise values are recomputed, not stored
-    plan: (clusters, roots) => recomputeElementwise(splitNestedClassReductions(clusters), roots),
+    // a texel cannot share values: nested class statistics get a pass of their own, elementwise
+    // values are recomputed, not stored; the small clusters that finish a loss share one launch
+    plan: (clusters, roots) => mergeSmallClusters(recomputeElementwise(splitNestedClassReductions(clusters), roots), roots),
     partialCount: (pixels, reducesPixels) => (reducesPixels ? glslChunks(pixels) : 1),
     unsupported: () => undefined,
     launch: (call, inputs, rootsOnly) => ({
