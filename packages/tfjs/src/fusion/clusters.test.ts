@@ -1,6 +1,6 @@
-import { type Node, catalogue, gradient, input, lowerState, mean, paperExperiments, softmax, sum } from '@losskit/core';
+import { type Node, catalogue, gradient, input, lowerState, mean, paperExperiments, softmax, sum, weightedSum } from '@losskit/core';
 import { describe, expect, it } from 'vitest';
-import { type Cluster, cluster, recomputeElementwise, splitNestedClassReductions } from './clusters.js';
+import { type Cluster, cluster, mergeSmallClusters, recomputeElementwise, splitNestedClassReductions } from './clusters.js';
 import { type FusedNode, toFusedGraph } from './graph.js';
 
 /** The clusters of a loss's value and d/dpred, as `compile` plans them. */
@@ -78,6 +78,31 @@ describe('the plan of a target whose threads share nothing (webgl)', () => {
         for (const o of c.outputs) done.add(o);
       }
       for (const r of roots) if (r.kind === 'map' || r.kind === 'reduce') expect(done.has(r), `exp ${id}`).toBe(true);
+    }
+  });
+
+  it('runs the small clusters that finish a loss (over class or nothing) in one kernel, every value still made before it is read', () => {
+    const small = (c: Cluster) => c.roles.every((r) => r === 'class');
+    // Dice+CE: per-class ratios, then their mean (two small clusters); exp 7: its scalar chain (one)
+    const cases: [Node, number][] = [
+      [weightedSum('dice+ce', [{ loss: catalogue.dice() }, { loss: catalogue.categoricalCrossEntropy() }]).expr, 2],
+      [paperExperiments.find((e) => e.id === 7)!.build().expr, 1],
+    ];
+    for (const [expr, before] of cases) {
+      const { roots, glsl } = glslPlan(expr);
+      const merged = mergeSmallClusters(glsl, roots);
+      expect(glsl.filter(small)).toHaveLength(before);
+      expect(merged.filter(small)).toHaveLength(1);
+      expect(merged.length).toBe(glsl.length - glsl.filter(small).length + 1);
+      const done = new Set<FusedNode>();
+      for (const c of merged) {
+        for (const x of c.inputs) if (x.kind !== 'external') expect(done.has(x)).toBe(true);
+        for (const o of c.outputs) {
+          expect(c.nodes).toContain(o);
+          done.add(o);
+        }
+      }
+      for (const r of roots) if (r.kind === 'map' || r.kind === 'reduce') expect(done.has(r)).toBe(true);
     }
   });
 

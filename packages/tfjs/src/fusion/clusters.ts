@@ -267,3 +267,37 @@ export function splitNestedClassReductions(clusters: readonly Cluster[]): Cluste
     return outputs.length > 0 ? [first, part(need(outputs, stats), outputs)] : [first];
   });
 }
+
+/**
+ * For the same targets: a cluster over no pixels (roles class or none: the few values a loss
+ * finishes its reductions into) that follows another such cluster runs in the same kernel, its
+ * values of that cluster computed again in its own texels (a handful of texels, each O(classes)).
+ * Dice finishes its per-class ratios, then their mean over class: one launch, not two.
+ */
+export function mergeSmallClusters(clusters: readonly Cluster[], roots: readonly FusedNode[]): Cluster[] {
+  const small = (c: Cluster) => c.roles.every((r) => r === 'class');
+  const merged: Cluster[] = [];
+  for (const c of clusters) {
+    const last = merged.at(-1);
+    if (!last || !small(last) || !small(c)) {
+      merged.push(c);
+      continue;
+    }
+    const nodes = [...last.nodes, ...c.nodes];
+    const own = new Set(nodes);
+    merged[merged.length - 1] = {
+      roles: unionRoles(last.roles, c.roles),
+      nodes,
+      inputs: [...new Set([...last.inputs, ...c.inputs])].filter((n) => !own.has(n)),
+      // outputs for later clusters and the caller are fixed below, once every merge is done
+      outputs: [...last.outputs, ...c.outputs],
+      stage: new Map([...last.stage, ...c.stage]),
+      classReductions: new Set([...last.classReductions, ...c.classReductions]),
+      staged: last.staged || c.staged,
+    };
+  }
+  return merged.map((c, i) => {
+    const readLater = new Set(merged.slice(i + 1).flatMap((k) => k.inputs));
+    return { ...c, outputs: c.outputs.filter((n) => roots.includes(n) || readLater.has(n)) };
+  });
+}

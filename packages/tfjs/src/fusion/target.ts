@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { recomputeElementwise, splitNestedClassReductions } from './clusters.js';
+import { mergeSmallClusters, recomputeElementwise, splitNestedClassReductions } from './clusters.js';
 import type { GpuTarget } from './gpu/run.js';
-import { type TensorInfo, hasJsMemory } from './kernel.js';
-import { glslChunks, glslProgram } from './targets/glsl.js';
+import { type TensorInfo, hasJsMemory, runFused } from './kernel.js';
+import { glslChunks, glslPacks, glslProgram } from './targets/glsl.js';
 import { wgslGroups, wgslProgram, wgslUnsupported } from './targets/wgsl.js';
 
 /** The code generators fused clusters are rendered by: one per kind of tfjs backend. */
@@ -13,6 +13,8 @@ interface WebGpuBackend {
 }
 interface WebGlBackend {
   runWebGLProgram(program: unknown, inputs: readonly TensorInfo[], dtype: tf.DataType): TensorInfo;
+  unpackTensor(t: TensorInfo): TensorInfo;
+  texData: { get(dataId: object): { isPacked?: boolean } | undefined };
 }
 
 /** The GPU targets, by the tfjs backend they run on. */
@@ -29,13 +31,22 @@ export const GPU_TARGETS: Readonly<Record<string, GpuTarget>> = {
   },
   webgl: {
     name: 'glsl',
-    // a texel cannot share values: nested class statistics get a pass of their own, elementwise values are recomputed, not stored
-    plan: (clusters, roots) => recomputeElementwise(splitNestedClassReductions(clusters), roots),
+    // a texel cannot share values: nested class statistics get a pass of their own, elementwise
+    // values are recomputed, not stored; the small clusters that finish a loss share one launch
+    plan: (clusters, roots) => mergeSmallClusters(recomputeElementwise(splitNestedClassReductions(clusters), roots), roots),
     partialCount: (pixels, reducesPixels) => (reducesPixels ? glslChunks(pixels) : 1),
     unsupported: () => undefined,
-    launch: (call, inputs) => ({
-      launch: (backend, infos) => (backend as WebGlBackend).runWebGLProgram(glslProgram(call, inputs), infos, 'float32'),
+    launch: (call, inputs, rootsOnly) => ({
+      launch: (backend, infos) =>
+        (backend as WebGlBackend).runWebGLProgram(glslProgram(call, inputs, tf.env().getBool('WEBGL_PACK') && glslPacks(call, rootsOnly)), infos, 'float32'),
     }),
+    // our programs read unpacked textures; tfjs would unpack a packed input (the output of a
+    // packed tfjs kernel) again for every program that reads it, so it is unpacked once per call
+    prepare: (t) => {
+      const backend = tf.backend() as unknown as WebGlBackend;
+      if (!(typeof backend.unpackTensor === 'function' && backend.texData?.get(t.dataId)?.isPacked === true)) return t;
+      return runFused([t], { launch: (b, [info]) => (b as WebGlBackend).unpackTensor(info!) })[0]!;
+    },
   },
 };
 

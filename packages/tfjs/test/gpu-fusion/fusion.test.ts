@@ -13,14 +13,21 @@ const SPECS: CompareSpec[] = [
   { names: ['exp 7', 'Dice+CE', 'tversky'], shape: [2, 3, 5, 7], layout: 'NCHW', targetDtype: 'int32' },
   // odd sizes (several workgroups / chunks, a last partial one), bool targets
   { names: ['exp 22', 'Dice+CE'], shape: [3, 33, 31, 5], targetDtype: 'bool' },
+  // inputs stored packed (as a model's output is on webgl), 6 classes, an odd width: the last
+  // packed texel of a row has one pixel
+  { names: ['exp 1', 'exp 7', 'Dice+CE'], shape: [2, 7, 5, 6], packedInputs: true },
+  // one class: a packed texel holds one class of two pixels
+  { names: ['l1', 'tversky'], shape: [3, 5, 7, 1] },
 ];
+/** The losses whose gradient is the one output of a fused call's last kernel (webgl writes it packed). */
+const PACKED_GRADIENT = new Set(['exp 1', 'exp 7', 'exp 12', 'exp 22', 'exp 27', 'Dice+CE']);
 
 describe.each([
-  ['webgpu', 'wgsl'],
-  ['webgl', 'glsl'],
-])('fused kernels on %s', (backend, target) => {
+  ['webgpu', 'wgsl', false],
+  ['webgl', 'glsl', true],
+] as const)('fused kernels on %s', (backend, target, packs) => {
   let page: OpenPage;
-  const results: Comparison[] = [];
+  const results: (Comparison & { loss: string })[] = [];
   beforeAll(async () => {
     page = await openPage(new URL('./page.ts', import.meta.url).pathname, 'losskitFusion');
     const active = await page.page.evaluate((b) => (globalThis as unknown as { losskitFusion: FusionPageApi }).losskitFusion.useBackend(b), backend);
@@ -30,7 +37,8 @@ describe.each([
       results.push(
         ...(await page.page.evaluate((s) => (globalThis as unknown as { losskitFusion: FusionPageApi }).losskitFusion.compare(s), spec)).map((r) => ({
           ...r,
-          name: `${r.name} ${spec.layout ?? 'NHWC'} [${spec.shape}] ${spec.targetDtype ?? 'float32'}`,
+          loss: r.name,
+          name: `${r.name} ${spec.layout ?? 'NHWC'} [${spec.shape}] ${spec.targetDtype ?? 'float32'}${spec.packedInputs ? ' packed inputs' : ''}`,
         })),
       );
   }, 240_000);
@@ -54,6 +62,12 @@ describe.each([
       expect(r.fusedLaunches, r.name).toBeLessThanOrEqual(6);
       expect(r.fusedLaunches, r.name).toBeLessThan(r.perOpLaunches);
     }
+  });
+
+  it(`${packs ? 'writes' : 'does not write'} the gradient as a packed texture (webgl: 4 values a texel)`, () => {
+    const checked = results.filter((r) => PACKED_GRADIENT.has(r.loss));
+    expect(checked.length).toBeGreaterThan(0);
+    for (const r of checked) expect(r.gradPacked, r.name).toBe(packs);
   });
 
   it('leaves no tensors behind and the page no errors', () => {

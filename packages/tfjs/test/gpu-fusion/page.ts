@@ -46,6 +46,8 @@ export interface Comparison {
   perOpLaunches: number;
   /** Tensors left behind by 3 fused calls whose results were disposed. */
   leaked: number;
+  /** webgl: whether the fused call's gradient came back as a packed (RGBA, 2x2 block a texel) texture. */
+  gradPacked: boolean;
   error?: string;
 }
 
@@ -65,9 +67,15 @@ export interface CompareSpec {
   shape: number[];
   layout?: 'NHWC' | 'NCHW';
   targetDtype?: 'float32' | 'int32' | 'bool';
+  /** Inputs first read by a packed tfjs kernel, as a model's output is (webgl: stored packed). */
+  packedInputs?: boolean;
 }
 
-type Run = { value: Float32Array; grad: Float32Array; launches: number };
+type Run = { value: Float32Array; grad: Float32Array; launches: number; gradPacked: boolean };
+
+/** Whether a tensor is stored packed (webgl's texture data; false elsewhere). */
+const isPacked = (t: tf.Tensor) =>
+  (tf.backend() as unknown as { texData?: { get(id: object): { isPacked?: boolean } | undefined } }).texData?.get(t.dataId)?.isPacked === true;
 /** One valueAndGrad call of a fresh compiled loss on the active backend; the arrays are its results. */
 async function run(loss: Loss, fuse: boolean, layout: 'NHWC' | 'NCHW', pred: tf.Tensor, target: tf.Tensor, repeat: number) {
   const compiled = compile(loss, { layout, checkFinite: false, fuse });
@@ -78,7 +86,8 @@ async function run(loss: Loss, fuse: boolean, layout: 'NHWC' | 'NCHW', pred: tf.
     const before = tf.memory().numTensors;
     for (let i = 0; i < repeat; i++) {
       const { result, launches } = await countLaunches(() => compiled.valueAndGrad({ pred, target }, { training: false }));
-      last = { value: (await result.value.data()) as Float32Array, grad: (await result.grads.pred!.data()) as Float32Array, launches };
+      const gradPacked = isPacked(result.grads.pred!);
+      last = { value: (await result.value.data()) as Float32Array, grad: (await result.grads.pred!.data()) as Float32Array, launches, gradPacked };
       ({ path, reason } = compiled.explain());
       tf.dispose([result.value, result.grads.pred!]);
     }
@@ -98,7 +107,7 @@ const api = {
       return { ok: false, backend: tf.getBackend(), error: String(error) };
     }
   },
-  async compare({ names, shape, layout = 'NHWC', targetDtype = 'float32' }: CompareSpec): Promise<Comparison[]> {
+  async compare({ names, shape, layout = 'NHWC', targetDtype = 'float32', packedInputs = false }: CompareSpec): Promise<Comparison[]> {
     const backend = tf.getBackend();
     const classAxis = layout === 'NHWC' ? shape.length - 1 : 1;
     // the inputs as plain arrays made on cpu (a synchronous read on webgpu loses the device), so
@@ -106,6 +115,8 @@ const api = {
     await tf.setBackend('cpu');
     const predData = tf.tidy(() => tf.randomNormal(shape, 0, 1.5, 'float32', 1).dataSync());
     const targetData = tf.tidy(() => {
+      // one class: a binary mask (tfjs's oneHot needs 2 classes or more)
+      if (shape[classAxis] === 1) return tf.cast(tf.greater(tf.randomUniform(shape, 0, 1, 'float32', 2), 0.5), 'float32').dataSync();
       const hot = tf.oneHot(tf.argMax(tf.randomUniform(shape, 0, 1, 'float32', 2), classAxis), shape[classAxis]!);
       const placed = layout === 'NHWC' ? hot : tf.transpose(hot, [0, shape.length - 1, ...shape.slice(2).map((_, i) => i + 1)]);
       return placed.dataSync();
@@ -121,6 +132,8 @@ const api = {
         const cpu = references.get(name)!;
         const pred = tf.tensor(predData, shape);
         const target = tf.tensor(targetData, shape, targetDtype);
+        // a binary op is a packed kernel on webgl: its first read uploads both inputs packed
+        if (packedInputs) tf.tidy(() => tf.add(pred, tf.cast(target, 'float32')));
         // three calls: the first compiles the shaders; the last is counted
         const fused = await run(LOSSES[name]!(), true, layout, pred, target, 3);
         const perOp = await run(LOSSES[name]!(), false, layout, pred, target, 1);
@@ -134,10 +147,11 @@ const api = {
           fusedLaunches: fused.launches,
           perOpLaunches: perOp.launches,
           leaked: fused.leaked,
+          gradPacked: fused.gradPacked,
         });
       } catch (error) {
         const nan = { value: Number.NaN, grad: Number.NaN };
-        out.push({ name, path: '?', reason: '', fused: nan, perOp: nan, fusedLaunches: 0, perOpLaunches: 0, leaked: 0, error: String((error as Error)?.stack ?? error) });
+        out.push({ name, path: '?', reason: '', fused: nan, perOp: nan, fusedLaunches: 0, perOpLaunches: 0, leaked: 0, gradPacked: false, error: String((error as Error)?.stack ?? error) });
       }
     }
     return out;

@@ -42,6 +42,8 @@ export interface Sink {
   readonly strides: readonly number[];
   /** Elements of the value (store) or of the kept shape (partials). */
   readonly size: number;
+  /** The value's (or kept) shape at the layout's rank, 1 along the axes it does not span. */
+  readonly shape: readonly number[];
 }
 
 /** One cluster at the sizes of one call: everything a dialect needs besides the op table. */
@@ -100,6 +102,8 @@ export interface LinearizeOptions {
   readonly sinks?: readonly number[];
   /** Class loops that only produce sinks run for this one class (a GLSL texel holds one element). */
   readonly fixedClass?: string;
+  /** ... or for this many classes from it, fewer past the last class (a packed GLSL texel holds two; fixedClass is then a multiple of it). */
+  readonly fixedClasses?: number;
 }
 
 /**
@@ -139,18 +143,34 @@ export function linearize(call: GpuCall, d: Dialect, emit: Emit, options: Linear
   const lines: string[] = [];
   const coords = Array.from({ length: call.rank }, (_, a) => (a === classAxis ? 'c' : call.pixelShape[a]! > 1 ? `p${a}` : '0'));
   const pixelStrides = call.pixelShape.map((_, a) => call.pixelShape.slice(a + 1).reduce((x, y) => x * y, 1));
-  call.pixelShape.forEach((n, a) => {
-    if (n > 1) lines.push(d.constInt(`p${a}`, `(p / ${pixelStrides[a]}) % ${n}`));
+  // p's coordinates by one division per axis but the last, and no remainders (0 <= p < pixels;
+  // integer division is slow where shaders run on the CPU, SwiftShader)
+  const spanned = call.pixelShape.flatMap((n, a) => (n > 1 ? [a] : []));
+  let rest = 'p';
+  spanned.forEach((a, i) => {
+    if (i === spanned.length - 1) {
+      lines.push(d.constInt(`p${a}`, rest));
+      return;
+    }
+    lines.push(d.constInt(`p${a}`, `${rest} / ${pixelStrides[a]}`));
+    lines.push(d.constInt(`r${a}`, `${rest} - p${a} * ${pixelStrides[a]}`));
+    rest = `r${a}`;
   });
   const pixelCoords = coords.map((x) => (x === 'c' ? '0' : x));
 
   const names = new Map<FusedNode, string>();
   let fresh = 0;
   const constant = (n: FusedNode) => d.float(n.kind === 'literal' ? n.value! : call.sizeOf(n));
+  /** A flat port laid out like the pixels (the per-pixel values of an earlier kernel): its index is p plus the rest. */
+  const byPixel = (port: Port) =>
+    port.flat && spanned.length > 0 && port.strides.every((st, a) => (spanned.includes(a) ? st === pixelStrides[a] : a === classAxis || st === 0));
   const read = (n: FusedNode, at: readonly string[]) => {
     const q = inputIndex.get(n)!;
     const port = call.ports[q]!;
-    return d.read(port, q, indexOf(port.offset, port.strides, at), at);
+    const index = byPixel(port)
+      ? `${indexOf(port.offset, port.strides.map((st, a) => (spanned.includes(a) ? 0 : st)), at)} + p`
+      : indexOf(port.offset, port.strides, at);
+    return d.read(port, q, index, at);
   };
 
   /** A per-pixel value (computed once per thread, memoized). */
@@ -222,9 +242,16 @@ export function linearize(call: GpuCall, d: Dialect, emit: Emit, options: Linear
       else body.push(...emit(s, inLoop(sink.node.args[0]!, body, memo), keptIndex(s, coords)));
     }
     const fixed = options.fixedClass !== undefined && reductions.length === 0;
-    lines.push(fixed ? '{' : d.forInt('c', '0', String(call.classCount)));
-    if (fixed) lines.push(d.constInt('c', options.fixedClass!));
-    lines.push(...body, '}');
+    const span = fixed ? (options.fixedClasses ?? 1) : 1;
+    if (fixed)
+      // the body once per class, unrolled (a loop of dynamic bounds is slow on SwiftShader); classes
+      // past the last are skipped, a test needed only where a texel's first class may be the last
+      for (let k = 0; k < span; k++) {
+        const from = k === 0 ? options.fixedClass! : `${options.fixedClass} + ${k}`;
+        const guard = k > 0 && call.classCount % span !== 0 ? `if (${from} < ${call.classCount}) ` : '';
+        lines.push(`${guard}{`, d.constInt('c', from), ...body, '}');
+      }
+    else lines.push(d.forInt('c', '0', String(call.classCount)), ...body, '}');
     // per-pixel outputs that are the sums and maxes just finished
     for (const s of wanted) {
       const sink = call.sinks[s]!;

@@ -13,7 +13,10 @@ export interface GpuTarget {
   plan(clusters: readonly Cluster[], roots: readonly FusedNode[]): readonly Cluster[];
   partialCount(pixels: number, reducesPixels: boolean): number;
   unsupported(call: GpuCall): string | undefined;
-  launch(call: GpuCall, inputs: number): GpuLaunch;
+  /** `rootsOnly`: no later kernel reads this call's outputs (only the caller gets them). */
+  launch(call: GpuCall, inputs: number, rootsOnly: boolean): GpuLaunch;
+  /** An external tensor as this target's kernels read it, made once per call (webgl: unpacked). */
+  prepare?(t: tf.Tensor): tf.Tensor;
 }
 
 /** A cluster call this target cannot express; the loss runs one kernel per op (explain() says why). */
@@ -55,7 +58,7 @@ export function planCall(c: Cluster, axes: AxisMap, ports: readonly Port[], targ
     const oshape = fullRank(shapeFor(axes, o.roles), rank);
     const size = oshape.reduce((p, n) => p * n, 1);
     const kind = o.kind === 'reduce' && !isClassReduction(o) ? 'partials' : 'store';
-    const sink: Sink = { node: o, offset: total, kind, strides: stridesOf(oshape, rank), size };
+    const sink: Sink = { node: o, offset: total, kind, strides: stridesOf(oshape, rank), size, shape: oshape };
     total += kind === 'store' ? size : size * partialCount;
     return sink;
   });
@@ -91,8 +94,18 @@ export function runGpu(
   const rank = axes.rank;
   const count = (n: FusedNode) => n.over!.reduce((p, r) => p * axes.sizes[r], 1);
   const locations = new Map<FusedNode, Location>();
+  const prepared = new Map<Node, tf.Tensor>();
+  const input = (node: Node) => {
+    let t = prepared.get(node);
+    if (!t) {
+      t = external(node);
+      t = target.prepare?.(t) ?? t;
+      prepared.set(node, t);
+    }
+    return t;
+  };
 
-  for (const c of clusters) {
+  clusters.forEach((c, i) => {
     const tensors: tf.Tensor[] = [];
     const bind = (t: tf.Tensor) => {
       const i = tensors.indexOf(t);
@@ -100,7 +113,7 @@ export function runGpu(
     };
     const ports: Port[] = c.inputs.map((n) => {
       if (n.kind === 'external') {
-        const t = external(n.source!);
+        const t = input(n.source!);
         const shape = fullRank(t.shape, rank);
         if (t.rank !== 0 && t.rank !== rank) throw new Error(`fused kernel: an input of shape [${t.shape}] is not at the layout's rank ${rank}`);
         return { variable: bind(t), offset: 0, strides: stridesOf(t.shape, rank), shape: t.rank === 0 ? [] : shape, flat: false };
@@ -114,11 +127,12 @@ export function runGpu(
     const call = planCall(c, axes, ports, target);
     const why = target.unsupported(call);
     if (why) throw new GpuFallback(why);
-    const [packed] = runFused(tensors, target.launch(call, tensors.length));
-    c.outputs.forEach((o, i) => {
-      locations.set(o, { tensor: packed!, sink: call.sinks[i]!, partialCount: call.partialCount, node: o });
+    const rootsOnly = clusters.slice(i + 1).every((later) => later.inputs.every((n) => !c.outputs.includes(n)));
+    const [packed] = runFused(tensors, target.launch(call, tensors.length, rootsOnly));
+    c.outputs.forEach((o, s) => {
+      locations.set(o, { tensor: packed!, sink: call.sinks[s]!, partialCount: call.partialCount, node: o });
     });
-  }
+  });
 
   return roots.map((r) => {
     if (r.kind === 'literal') return scalar(r.value!);

@@ -20,6 +20,8 @@ export interface GlslProgram {
   readonly variableNames: string[];
   readonly outputShape: number[];
   readonly userCode: string;
+  /** RGBA output: each texel holds a 2x2 block of the last two axes (tfjs's packed textures). */
+  readonly packedOutput?: boolean;
 }
 
 /** The most partial results of one reduction (its readers add them in one loop). */
@@ -113,23 +115,25 @@ export function glslChunks(pixels: number): number {
   return Math.max(1, Math.min(MAX_CHUNKS, Math.round(pixels / 64)));
 }
 
-/** The webgl program of one cluster call; `inputs` tensors are bound as X0, X1, ... */
-export function glslProgram(call: GpuCall, inputs: number): GlslProgram {
+/**
+ * Whether a call's output is written packed: its one output, a value stored for every element, that
+ * only the caller gets (our programs read unpacked textures). On SwiftShader a texel costs a fixed
+ * overhead however little it computes, and the gradient is the largest output of a call: packed, it
+ * takes a quarter of the texels. Written at its own shape (rank 2-4, where tfjs's packed output
+ * coordinates are plain ivecs), so the caller's reshape to it is free.
+ */
+export function glslPacks(call: GpuCall, rootsOnly: boolean): boolean {
+  const [sink] = call.sinks;
+  return rootsOnly && call.sinks.length === 1 && sink!.kind === 'store' && sink!.size === call.total && call.rank >= 2 && call.rank <= 4;
+}
+
+/** The webgl program of one cluster call; `inputs` tensors are bound as X0, X1, ... (`packed`: see `glslPacks`). */
+export function glslProgram(call: GpuCall, inputs: number, packed = false): GlslProgram {
   const pixelStrides = call.pixelShape.map((_, a) => call.pixelShape.slice(a + 1).reduce((x, y) => x * y, 1));
   const jobs = call.sinks.map((sink, s) => {
     const lines: string[] = [`float job${s}(int j) {`];
     if (sink.kind === 'store') {
-      // the pixel and class of element j of this output (its own shape, contiguous)
-      const terms: string[] = [];
-      let cls = '0';
-      sink.strides.forEach((stride, a) => {
-        if (stride === 0) return;
-        const coord = `((j / ${stride}) % ${extent(sink.strides, sink.size, a)})`;
-        if (a === call.classAxis) cls = coord;
-        else terms.push(`${coord} * ${pixelStrides[a]}`);
-      });
-      lines.push(`  int p = ${terms.join(' + ') || '0'};`);
-      lines.push(`  int cs = ${cls};`);
+      lines.push(...elementOf(call, s, pixelStrides));
       const body = linearize(call, GLSL, (_, value) => [`return ${value};`], { sinks: [s], fixedClass: 'cs' });
       lines.push(...body.map((l) => `  ${l}`));
     } else {
@@ -149,10 +153,37 @@ export function glslProgram(call: GpuCall, inputs: number): GlslProgram {
   });
   const ends = call.sinks.map((s) => s.offset + (s.kind === 'store' ? s.size : s.size * call.partialCount));
   const dispatch = call.sinks.map((s, i) => `${i === 0 ? '' : 'else '}if (i < ${ends[i]}) v = job${i}(i - ${s.offset});`);
+  const head = [PROLOGUE, ...call.ports.flatMap((p, q) => (p.partials ? [finish(p, q)] : [])), ...jobs];
+  const variableNames = Array.from({ length: inputs }, (_, i) => `X${i}`);
+  if (packed) {
+    // the texel of the 2x2 block at (row r, column c) of the last two axes: its four elements'
+    // flat indices are i, i + 1 (next column), i + cols (next row), i + cols + 1; lanes past the
+    // shape's end are padding (left 0)
+    const shape = call.sinks[0]!.shape;
+    const rank = shape.length;
+    const [rows, cols] = [shape[rank - 2]!, shape[rank - 1]!];
+    const strides = contiguousStrides(shape);
+    const index = [`  ivec${rank} rc = getOutputCoords();`, `  int i = ${strides.map((st, a) => `rc[${a}] * ${st}`).join(' + ')};`];
+    const down = `rc[${rank - 2}] + 1 < ${rows}`;
+    // class the last axis: a row of the block is one pixel's two classes, its pixel values computed once
+    const pairs = call.classAxis === rank - 1 && cols > 1;
+    const main = pairs
+      ? [...index, `  vec2 top = pair0(i);`, `  vec2 bottom = ${down} ? pair0(i + ${cols}) : vec2(0.0);`, '  setOutput(vec4(top, bottom));']
+      : [
+          ...index,
+          `  bool right = rc[${rank - 1}] + 1 < ${cols};`,
+          `  bool down = ${down};`,
+          '  vec4 v = vec4(job0(i), 0.0, 0.0, 0.0);',
+          '  if (right) v.y = job0(i + 1);',
+          `  if (down) v.z = job0(i + ${cols});`,
+          `  if (right && down) v.w = job0(i + ${cols + 1});`,
+          '  setOutput(v);',
+        ];
+    const userCode = [...head, ...(pairs ? [pair(call, pixelStrides)] : []), 'void main() {', ...main, '}'].join('\n');
+    return { variableNames, outputShape: [...shape], userCode, packedOutput: true };
+  }
   const userCode = [
-    PROLOGUE,
-    ...call.ports.flatMap((p, q) => (p.partials ? [finish(p, q)] : [])),
-    ...jobs,
+    ...head,
     'void main() {',
     '  int i = getOutputCoords();',
     '  float v = 0.0;',
@@ -160,7 +191,41 @@ export function glslProgram(call: GpuCall, inputs: number): GlslProgram {
     '  setOutput(v);',
     '}',
   ].join('\n');
-  return { variableNames: Array.from({ length: inputs }, (_, i) => `X${i}`), outputShape: [call.total], userCode };
+  return { variableNames, outputShape: [call.total], userCode };
+}
+
+const contiguousStrides = (shape: readonly number[]) => shape.map((_, a) => shape.slice(a + 1).reduce((p, n) => p * n, 1));
+
+/** The pixel `p` and class `cs` of element j of sink s (its own shape, contiguous). */
+function elementOf(call: GpuCall, s: number, pixelStrides: readonly number[]): string[] {
+  const sink = call.sinks[s]!;
+  // over every pixel of the cluster (and, class last, every class): j itself, no division per axis
+  // (integer division is slow on SwiftShader, which runs shaders on the CPU)
+  const last = sink.shape.length - 1;
+  const classes = call.classAxis >= 0 ? sink.shape[call.classAxis]! : 1;
+  if (sink.shape.every((n, a) => a === call.classAxis || n === call.pixelShape[a])) {
+    if (classes === 1) return ['  int p = j;', '  int cs = 0;'];
+    if (call.classAxis === last) return [`  int p = j / ${classes};`, `  int cs = j - p * ${classes};`];
+  }
+  const terms: string[] = [];
+  let cls = '0';
+  sink.strides.forEach((stride, a) => {
+    if (stride === 0) return;
+    const coord = `((j / ${stride}) % ${extent(sink.strides, sink.size, a)})`;
+    if (a === call.classAxis) cls = coord;
+    else terms.push(`${coord} * ${pixelStrides[a]}`);
+  });
+  return [`  int p = ${terms.join(' + ') || '0'};`, `  int cs = ${cls};`];
+}
+
+/** Elements j and j + 1 of the one output, classes cs and cs + 1 of one pixel (the second 0 past the last class). */
+function pair(call: GpuCall, pixelStrides: readonly number[]): string {
+  const body = linearize(call, GLSL, (_, value) => [`if (c == cs) r.x = ${value}; else if (c == cs + 1) r.y = ${value};`], {
+    sinks: [0],
+    fixedClass: 'cs',
+    fixedClasses: 2,
+  });
+  return ['vec2 pair0(int j) {', ...elementOf(call, 0, pixelStrides), '  vec2 r = vec2(0.0);', ...body.map((l) => `  ${l}`), '  return r;', '}'].join('\n');
 }
 
 /** The size of axis a of a contiguous shape given its strides (0 for size-1 axes) and element count. */
