@@ -46,5 +46,6 @@ export {
 } from './reduction.js';
 export { type HuberOptions, type RegressionOptions, huber, l1, l2, logCosh, logCoshOf } from './regression.js';
 export { type RampOptions, type StepOptions, cosineSchedule, linearSchedule, sinHalfPeriod, stepSchedule } from './schedules.js';
+export { type UnifiedFocalOptions, asymmetricFocal, asymmetricFocalTversky, unifiedFocal } from './unified-focal.js';
 export { validateInputs } from './validate-inputs.js';
 export { losses } from './registry.js';
