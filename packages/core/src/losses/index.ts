@@ -12,6 +12,7 @@ export {
 } from './cross-entropy.js';
 export { FLOAT32_BELOW_ONE, FLOAT32_MIN_NORMAL, float32Floor, probabilityBounds } from './float32.js';
 export { type FocalOptions, focal } from './focal.js';
+export { type LovaszHingeOptions, type LovaszSoftmaxOptions, lovaszExtension, lovaszHinge, lovaszSoftmax } from './lovasz.js';
 export { type MccOptions, mcc } from './mcc.js';
 export { type InputDomain, type InputSpec, type Loss, type LossConfig, makeLoss, mergeInputs } from './loss.js';
 export { OptionError, type OptionRule, type OptionSchema, validateOptions } from './options.js';
