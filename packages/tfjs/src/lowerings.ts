@@ -1,7 +1,7 @@
 import { type Node, type Op, type Roles, makeNode } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { toFloat32 } from './float32.js';
-import { type AxisMap, axesOf, logicalShape, roleAxes } from './layout.js';
+import { type AxisMap, axesOf, logicalShape, roleAxes, shapeFor } from './layout.js';
 
 /**
  * What a lowering may ask for. Values are held at full rank (size 1 along roles a value does not
@@ -164,6 +164,61 @@ const where: Lowering = (node, ctx) => {
   return tf.where(condition, a, b);
 };
 
+/**
+ * Runs `f` on x as a matrix [groups, n]: the axes of `along` (in batch, class, spatial order, the
+ * order the core flattens them in) moved last and flattened, every other axis flattened into the
+ * groups; the result is put back in x's layout. Lazy broadcasts are expanded first: the order ops
+ * move elements, so each needs its own copy.
+ */
+function alongRoles(node: Node, ctx: LoweringContext, xs: readonly tf.Tensor[], f: (...m: tf.Tensor[]) => tf.Tensor): tf.Tensor {
+  const shape = shapeFor(ctx.axes, node.roles);
+  const full = xs.map((x) => tf.broadcastTo(x.rank === 0 ? tf.reshape(x, shape.map(() => 1)) : x, shape));
+  const inner = node.attrs.roles!.flatMap((r) => roleAxes(ctx.axes, r));
+  const outer = shape.map((_, a) => a).filter((a) => !inner.includes(a));
+  const perm = [...outer, ...inner];
+  const n = inner.reduce((m, a) => m * shape[a]!, 1);
+  const permuted = perm.map((a) => shape[a]!);
+  const matrices = full.map((x) => tf.reshape(tf.transpose(x, perm), [-1, n]));
+  const back = perm.map((_, a) => perm.indexOf(a));
+  return tf.transpose(tf.reshape(f(...matrices), permuted), back);
+}
+
+/** Column indices of each row sorted by key, descending (tf.topk keeps equal keys in index order). */
+const descendingOrder = (keys: tf.Tensor): tf.Tensor => tf.topk(keys as tf.Tensor2D, keys.shape[1]!, true).indices;
+
+/**
+ * Row i of the matrix x reordered by row i of the int32 `order` (or by its inverse: the ascending
+ * order of a permutation). One flat gather with row offsets: the wasm backend's batched gather
+ * gives wrong rows.
+ */
+function reorder(x: tf.Tensor, order: tf.Tensor, inverse: boolean): tf.Tensor {
+  const [rows, n] = x.shape as [number, number];
+  const indices = inverse ? descendingOrder(tf.neg(tf.cast(order, 'float32'))) : order;
+  const offsets = tf.mul(tf.reshape(tf.range(0, rows, 1, 'int32'), [rows, 1]), tf.scalar(n, 'int32'));
+  return tf.reshape(tf.gather(tf.reshape(x, [-1]), tf.reshape(tf.add(indices, offsets), [-1])), [rows, n]);
+}
+
+/**
+ * sortBy / unsortBy on [groups, n] matrices as one customGrad: the key gets zero gradient and the
+ * value the upstream gradient reordered back, so tfjs autodiff never meets the int32 permutation
+ * (its tape refuses integer gradients) and the symbolic rule and the tape agree.
+ */
+const permuteMatrix = (inverse: boolean) =>
+  tf.customGrad(((keys: tf.Tensor, values: tf.Tensor, save: tf.GradSaveFunc) => {
+    const order = descendingOrder(keys);
+    save([order]);
+    return {
+      value: reorder(values, order, inverse),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.zerosLike(keys), reorder(dy, saved[0]!, !inverse)],
+    };
+  }) as never) as (keys: tf.Tensor, values: tf.Tensor) => tf.Tensor;
+
+/** sortBy: the value in the key's descending order; unsortBy: that permutation undone. */
+const permute = (inverse: boolean): Lowering => {
+  const matrix = permuteMatrix(inverse);
+  return (node, ctx) => alongRoles(node, ctx, [arg(node, ctx, 0), arg(node, ctx, 1)], (keys, values) => matrix(keys!, values!));
+};
+
 const constant: Lowering = (node, ctx) => {
   const v = node.attrs.value!;
   if (typeof v === 'number') return ctx.scalar(v);
@@ -220,6 +275,9 @@ export const LOWERINGS: Partial<Record<Op, Lowering>> = {
   softmax,
   logSoftmax,
   broadcastLike: (n, c) => arg(n, c), // lazy: size-1 axes broadcast wherever the value is used
+  sortBy: permute(false),
+  unsortBy: permute(true),
+  cumsum: (n, c) => alongRoles(n, c, [arg(n, c)], (x) => tf.cumsum(x!, 1)),
 };
 
 /** Comparisons as boolean tensors, for `where` conditions and (cast) for compare values. */
