@@ -183,8 +183,30 @@ function alongRoles(node: Node, ctx: LoweringContext, xs: readonly tf.Tensor[], 
   return tf.transpose(tf.reshape(f(...matrices), permuted), back);
 }
 
+/**
+ * webgl's TopK reads the keys back to the CPU (a synchronous ReadPixels) when the row is shorter
+ * than TOPK_LAST_DIM_CPU_HANDOFF_SIZE_THRESHOLD or k exceeds TOPK_K_CPU_HANDOFF_THRESHOLD (128),
+ * i.e. always for a full sort. Its bitonic GPU sort handles any k, so the flags are lifted for this
+ * one dispatch and put back (they are read when the kernel is chosen).
+ */
+const WEBGL_TOPK_ON_GPU: Readonly<Record<string, number>> = {
+  TOPK_LAST_DIM_CPU_HANDOFF_SIZE_THRESHOLD: 0,
+  TOPK_K_CPU_HANDOFF_THRESHOLD: Number.MAX_SAFE_INTEGER,
+};
+
 /** Column indices of each row sorted by key, descending (tf.topk keeps equal keys in index order). */
-const descendingOrder = (keys: tf.Tensor): tf.Tensor => tf.topk(keys as tf.Tensor2D, keys.shape[1]!, true).indices;
+function descendingOrder(keys: tf.Tensor): tf.Tensor {
+  const sort = () => tf.topk(keys as tf.Tensor2D, keys.shape[1]!, true).indices;
+  if (tf.getBackend() !== 'webgl') return sort();
+  const env = tf.env();
+  const saved = Object.keys(WEBGL_TOPK_ON_GPU).map((flag) => [flag, env.getNumber(flag)] as const);
+  try {
+    for (const [flag, value] of Object.entries(WEBGL_TOPK_ON_GPU)) env.set(flag, value);
+    return sort();
+  } finally {
+    for (const [flag, value] of saved) env.set(flag, value);
+  }
+}
 
 /**
  * Row i of the matrix x reordered by row i of the int32 `order` (or by its inverse: the ascending
