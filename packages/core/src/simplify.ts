@@ -182,19 +182,20 @@ function fold(node: Node): Node | undefined {
 }
 
 /** Facts of the order ops: a permutation and its inverse cancel, and neither moves what is constant along its roles or changes their sums. */
+const INVERSE_ORDER: Readonly<Record<string, string>> = { sortBy: 'unsortBy', unsortBy: 'sortBy' };
 function orderFacts(node: Node): Node | undefined {
-  const [key, x] = node.args;
-  const inverse: Record<string, string> = { sortBy: 'unsortBy', unsortBy: 'sortBy' };
-  if (inverse[node.op] !== undefined) {
+  if (INVERSE_ORDER[node.op] !== undefined) {
+    const [key, x] = node.args as [Node, Node];
     const along = node.attrs.roles!;
     // unsortBy(k, sortBy(k, x)) -> x and sortBy(k, unsortBy(k, x)) -> x
-    if (x!.op === inverse[node.op] && x!.args[0] === key && sameRoles(x!.attrs.roles!, along)) return x!.args[1];
+    if (x.op === INVERSE_ORDER[node.op] && x.args[0] === key && sameRoles(x.attrs.roles!, along)) return x.args[1];
     // a value constant along the roles: sortBy(k, broadcastLike(c, k)) -> broadcastLike(c, k)
-    if (x!.op === 'broadcastLike' && !along.some((r) => x!.args[0]!.roles.includes(r))) return x;
+    if (x.op === 'broadcastLike' && !along.some((r) => x.args[0]!.roles.includes(r))) return x;
   }
-  // sum over every sorted role: sum(sortBy(k, x), R') -> sum(x, R') for R' containing R
-  if (node.op === 'sum' && (key!.op === 'sortBy' || key!.op === 'unsortBy') && key!.attrs.roles!.every((r) => node.attrs.roles!.includes(r)))
-    return sum(key!.args[1]!, node.attrs.roles!);
+  // sum over every sorted role: sum(sortBy(k, x, R), S) -> sum(x, S) for S containing R
+  const permuted = node.args[0];
+  if (node.op === 'sum' && permuted && INVERSE_ORDER[permuted.op] !== undefined && permuted.attrs.roles!.every((r) => node.attrs.roles!.includes(r)))
+    return sum(permuted.args[1]!, node.attrs.roles!);
   return undefined;
 }
 
