@@ -124,6 +124,14 @@ describe('Lovász-softmax', () => {
     expect(evaluateScalar(build([1]).expr, { inputs })).toBeCloseTo(e1, 12);
   });
 
+  it('soft targets, a class whose foreground sums below 1 included: as the reference', () => {
+    const p = Float64Array.from([0.7, 0.2, 0.6, 0.3, 0.8, 0.4]);
+    const t = Float64Array.from([0.9, 1, 0.6, 0.1, 0, 0.4]); // class 0 sums to 2.5, class 1 to 0.5
+    const inputs = { pred: { shape: [1, 2, 3], data: p }, target: { shape: [1, 2, 3], data: t } };
+    const expected = (lovaszFlat([0.2, 0.8, 0], [0.9, 1, 0.6]) + lovaszFlat([0.2, 0.8, 0], [0.1, 0, 0.4])) / 2;
+    expect(evaluateScalar(lovaszSoftmax({ fromLogits: false, classes: 'all', numClasses: 2 }).expr, { inputs })).toBeCloseTo(expected, 12);
+  });
+
   it('every pixel ignored gives 0 (as smp), with a zero gradient', () => {
     const inputs = { pred: { shape: [1, 2, 2], data: Float64Array.from([1, 2, 3, 4]) }, labels: { shape: [1, 2], data: Float64Array.from([9, 9]) } };
     const loss = lovaszSoftmax({ sparse: true, numClasses: 2, ignoreIndex: 9 });
