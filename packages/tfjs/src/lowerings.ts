@@ -209,36 +209,60 @@ function descendingOrder(keys: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Row i of the matrix x reordered by row i of the int32 `order` (or by its inverse: the ascending
- * order of a permutation). One flat gather with row offsets: the wasm backend's batched gather
- * gives wrong rows.
+ * Row i of the matrix x reordered by row i of the int32 `indices`, by one flat gather with row
+ * offsets: the wasm backend's batched gather (batchDims 1) gives wrong rows.
  */
-function reorder(x: tf.Tensor, order: tf.Tensor, inverse: boolean): tf.Tensor {
+function gatherRows(x: tf.Tensor, indices: tf.Tensor): tf.Tensor {
   const [rows, n] = x.shape as [number, number];
-  const indices = inverse ? descendingOrder(tf.neg(tf.cast(order, 'float32'))) : order;
   const offsets = tf.mul(tf.reshape(tf.range(0, rows, 1, 'int32'), [rows, 1]), tf.scalar(n, 'int32'));
   return tf.reshape(tf.gather(tf.reshape(x, [-1]), tf.reshape(tf.add(indices, offsets), [-1])), [rows, n]);
 }
 
+/** The descending order of each row and its inverse (the ascending order of the permutation), as float32 [2, rows, n] (exact below 2^24). */
+const ORDERS = (keys: tf.Tensor): tf.Tensor => {
+  const order = descendingOrder(keys);
+  return tf.stack([tf.cast(order, 'float32'), tf.cast(descendingOrder(tf.neg(tf.cast(order, 'float32'))), 'float32')]);
+};
+
 /**
- * sortBy / unsortBy on [groups, n] matrices as one customGrad: the key gets zero gradient and the
- * value the upstream gradient reordered back, so tfjs autodiff never meets the int32 permutation
- * (its tape refuses integer gradients) and the symbolic rule and the tape agree.
+ * The permutations of one key along some roles, shared by every order op with that key in one call
+ * (value and gradient: sortBy of the errors and of the target, unsortBy in the gradient), so each
+ * is sorted once. Keyed by the lowered key tensor, which is new in every call (a disposed entry,
+ * from an input tensor reused across calls, is recomputed).
+ */
+const orderCache = new WeakMap<tf.Tensor, Map<string, tf.Tensor>>();
+function ordersOf(node: Node, ctx: LoweringContext, key: tf.Tensor, keys: tf.Tensor): tf.Tensor {
+  const byRoles = orderCache.get(key) ?? new Map<string, tf.Tensor>();
+  orderCache.set(key, byRoles);
+  const along = node.attrs.roles!.join('+');
+  let orders = byRoles.get(along);
+  // under tfjs autodiff the sort runs opaque to the tape (as comparisons do): no int32 on a taped path
+  if (!orders || orders.isDisposed) byRoles.set(along, (orders = ctx.compare(ORDERS, keys, keys)));
+  return orders;
+}
+
+/**
+ * sortBy / unsortBy of [rows, n] values by precomputed orders, as a customGrad: the value's
+ * gradient is the upstream gradient reordered back (so tfjs autodiff agrees with the symbolic rule),
+ * the orders get none.
  */
 const permuteMatrix = (inverse: boolean) =>
-  tf.customGrad(((keys: tf.Tensor, values: tf.Tensor, save: tf.GradSaveFunc) => {
-    const order = descendingOrder(keys);
-    save([order]);
+  tf.customGrad(((values: tf.Tensor, orders: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [order, back] = tf.unstack(tf.cast(orders, 'int32')) as [tf.Tensor, tf.Tensor];
+    save([inverse ? order : back]);
     return {
-      value: reorder(values, order, inverse),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.zerosLike(keys), reorder(dy, saved[0]!, !inverse)],
+      value: gatherRows(values, inverse ? back : order),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [gatherRows(dy, saved[0]!), tf.zerosLike(orders)],
     };
-  }) as never) as (keys: tf.Tensor, values: tf.Tensor) => tf.Tensor;
+  }) as never) as (values: tf.Tensor, orders: tf.Tensor) => tf.Tensor;
 
 /** sortBy: the value in the key's descending order; unsortBy: that permutation undone. */
 const permute = (inverse: boolean): Lowering => {
   const matrix = permuteMatrix(inverse);
-  return (node, ctx) => alongRoles(node, ctx, [arg(node, ctx, 0), arg(node, ctx, 1)], (keys, values) => matrix(keys!, values!));
+  return (node, ctx) => {
+    const key = arg(node, ctx, 0);
+    return alongRoles(node, ctx, [key, arg(node, ctx, 1)], (keys, values) => matrix(values!, ordersOf(node, ctx, key, keys!)));
+  };
 };
 
 const constant: Lowering = (node, ctx) => {
