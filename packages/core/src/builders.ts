@@ -439,6 +439,57 @@ export function broadcastLike(g: Expr, like: Node): Node {
   return makeNode('broadcastLike', [node(g), like]);
 }
 
+/** The value broadcast to every role of the key, so a permutation has a full tensor to act on. */
+function alongKey(key: Node, value: Expr): Node {
+  const v = node(value);
+  return v.roles.length === key.roles.length ? v : broadcastLike(v, key);
+}
+
+/**
+ * `value` permuted along `roles` (their elements flattened batch, class, spatial) so that `key`
+ * descends; equal keys keep their order. The key has no gradient (the permutation is piecewise
+ * constant); the value's gradient is the upstream gradient permuted back (`unsortBy`).
+ *
+ * @example
+ * ```ts
+ * import { abs, input, sortBy, sub } from '@losskit/core';
+ * const errors = abs(sub(input('target'), input('pred')));
+ * const sortedTarget = sortBy(errors, input('target'), ['spatial']); // per image and class
+ * ```
+ */
+export function sortBy(key: Expr, value: Expr, roles: readonly Role[]): Node {
+  const k = node(key);
+  return makeNode('sortBy', [k, alongKey(k, value)], { roles: checkRoles(roles) });
+}
+
+/**
+ * The inverse of `sortBy(key, ., roles)`: `unsortBy(k, sortBy(k, x, r), r)` is x.
+ *
+ * @example
+ * ```ts
+ * import { input, sortBy, unsortBy } from '@losskit/core';
+ * const k = input('k');
+ * const back = unsortBy(k, sortBy(k, input('x'), ['spatial']), ['spatial']); // x again
+ * ```
+ */
+export function unsortBy(key: Expr, value: Expr, roles: readonly Role[]): Node {
+  const k = node(key);
+  return makeNode('unsortBy', [k, alongKey(k, value)], { roles: checkRoles(roles) });
+}
+
+/**
+ * Inclusive running sum along `roles` (their elements flattened batch, class, spatial).
+ *
+ * @example
+ * ```ts
+ * import { cumsum, input } from '@losskit/core';
+ * const running = cumsum(input('x'), ['spatial']); // x_0, x_0 + x_1, ... per image and class
+ * ```
+ */
+export function cumsum(x: Expr, roles: readonly Role[]): Node {
+  return makeNode('cumsum', [node(x)], { roles: checkRoles(roles) });
+}
+
 function reduce(op: 'sum' | 'mean', x: Expr, roles?: readonly Role[]): Node {
   const n = node(x);
   const over = roles === undefined ? n.roles : checkRoles(roles);

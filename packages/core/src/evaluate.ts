@@ -215,7 +215,48 @@ function evaluateNode(node: Node, args: readonly Tensor[], sizes: RoleSizes, env
     return out;
   }
   if (op === 'softmax' || op === 'logSoftmax') return classNormalize(args[0]!, sizes, op === 'logSoftmax');
+  if (op === 'sortBy' || op === 'unsortBy') return permute(args[0]!, args[1]!, node.attrs.roles!, sizes, op === 'unsortBy');
+  if (op === 'cumsum') return runningSum(args[0]!, node.attrs.roles!, sizes);
   throw new Error(`the evaluator has no rule for ${op}`);
+}
+
+/**
+ * The flat offsets into a tensor over `roles` of each group of elements along `along`: one list per
+ * index over the other roles, its elements in batch, class, spatial order.
+ */
+function groupsAlong(roles: Roles, along: Roles, sizes: RoleSizes): number[][] {
+  const layout: Tensor = { roles, sizes, data: new Float64Array(0) };
+  const inner: number[] = [];
+  forEachIndex(along, sizes, [layout], (_, at) => inner.push(at[0]!));
+  const groups: number[][] = [];
+  forEachIndex(minusRoles(roles, along), sizes, [layout], (_, at) => groups.push(inner.map((o) => at[0]! + o)));
+  return groups;
+}
+
+/** sortBy: x permuted so the key descends within each group (stable); inverse: the permutation undone. */
+function permute(key: Tensor, x: Tensor, along: Roles, sizes: RoleSizes, inverse: boolean): Tensor {
+  const data = new Float64Array(x.data.length);
+  for (const offsets of groupsAlong(x.roles, along, sizes)) {
+    const order = offsets.map((_, i) => i).sort((a, b) => key.data[offsets[b]!]! - key.data[offsets[a]!]! || a - b);
+    order.forEach((from, to) => {
+      if (inverse) data[offsets[from]!] = x.data[offsets[to]!]!;
+      else data[offsets[to]!] = x.data[offsets[from]!]!;
+    });
+  }
+  return { roles: x.roles, sizes, data };
+}
+
+/** Inclusive running sum within each group. */
+function runningSum(x: Tensor, along: Roles, sizes: RoleSizes): Tensor {
+  const data = new Float64Array(x.data.length);
+  for (const offsets of groupsAlong(x.roles, along, sizes)) {
+    let total = 0;
+    for (const o of offsets) {
+      total += x.data[o]!;
+      data[o] = total;
+    }
+  }
+  return { roles: x.roles, sizes, data };
 }
 
 /** softmax or log-softmax along the class axis, shifted by the max for stability. */

@@ -9,7 +9,7 @@ import type { Op } from './ir/ops.js';
 const FINITE_SAFE: ReadonlySet<Op> = new Set<Op>([
   'const', 'input', 'param', 'size', 'state', 'neg', 'abs', 'sign', 'square', 'relu', 'elu', 'sigmoid',
   'softplus', 'tanh', 'stopGradient', 'add', 'sub', 'mul', 'min', 'max', 'gt', 'ge', 'lt', 'le', 'eq',
-  'where', 'sum', 'mean', 'softmax', 'broadcastLike',
+  'where', 'sum', 'mean', 'softmax', 'broadcastLike', 'sortBy', 'unsortBy', 'cumsum',
 ]);
 
 const finiteMemo = new WeakMap<Node, boolean>();
@@ -35,6 +35,9 @@ export function isNonNegative(node: Node): boolean {
   if (ALWAYS_NON_NEGATIVE.has(node.op)) return true;
   if (node.op === 'broadcastLike' || node.op === 'stopGradient') return isNonNegative(node.args[0]!);
   if (node.op === 'max') return node.args.some(isNonNegative);
+  // a permutation or running sum of non-negative values
+  if (node.op === 'sortBy' || node.op === 'unsortBy') return isNonNegative(node.args[1]!);
+  if (node.op === 'cumsum') return isNonNegative(node.args[0]!);
   if (['add', 'mul', 'div', 'sum', 'mean', 'min', 'where'].includes(node.op))
     return node.args.slice(node.op === 'where' ? 1 : 0).every(isNonNegative);
   return false;

@@ -58,6 +58,10 @@ const ROWS: Row[] = [
   { name: 'logSoftmax', f: (x) => L.logSoftmax(x) },
   { name: 'broadcastLike', f: (x) => L.mul(L.broadcastLike(L.sum(x, ['class']), x), x) },
   { name: 'size', f: (x) => L.div(L.square(x), L.size(['class', 'spatial'])) },
+  // y is the key: random reals have no ties, so the order is constant near the point
+  { name: 'sortBy', f: (x, y) => L.sortBy(y, L.square(x), ['batch', 'spatial']) },
+  { name: 'unsortBy', f: (x, y) => L.unsortBy(y, L.exp(x), ['class', 'spatial']) },
+  { name: 'cumsum', f: (x) => L.cumsum(L.square(x), ['batch', 'class', 'spatial']) },
   { name: 'ema', f: (x) => L.ema(L.square(x), 0.8, 'slot') },
   { name: 'param', f: (x) => L.mul(L.param('A', { default: 0.7 }), L.exp(x)) },
 ];

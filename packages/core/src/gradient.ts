@@ -2,6 +2,7 @@ import {
   add,
   broadcastLike,
   constant,
+  cumsum,
   div,
   exp,
   gt,
@@ -14,9 +15,11 @@ import {
   sigmoid,
   sign,
   size,
+  sortBy,
   square,
   sub,
   sum,
+  unsortBy,
   where,
 } from './builders.js';
 import { emaInputScale } from './ema.js';
@@ -82,6 +85,11 @@ export const GRADIENT_RULES = {
   softmax: [(g, out) => mul(out, sub(g, sum(mul(g, out), ['class'])))],
   // y = logsoftmax x: dx = g - softmax(x) sum_class(g), softmax(x) = e^y
   logSoftmax: [(g, out) => sub(g, mul(exp(out), sum(g, ['class'])))],
+  // the permutation is piecewise constant in the key: the gradient flows back through it
+  sortBy: [null, (g, out, k) => unsortBy(k!, g, out.attrs.roles!)],
+  unsortBy: [null, (g, out, k) => sortBy(k!, g, out.attrs.roles!)],
+  // y_i = sum_{j<=i} x_j: dx_j = sum_{i>=j} g_i = sum(g) - cumsum(g)_j + g_j
+  cumsum: [(g, out) => add(sub(broadcastLike(sum(g, out.attrs.roles!), g), cumsum(g, out.attrs.roles!)), g)],
   broadcastLike: [(g) => g, null], // summed back over the broadcast roles by `unbroadcast`
   ema: [(g, out) => mul(g, emaInputScale(out)), null], // decay is a hyperparameter: no gradient
 } satisfies Record<Op, readonly ArgRule[]>;

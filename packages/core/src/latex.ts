@@ -165,6 +165,12 @@ function latexNode(node: Node, show: (n: Node) => Latex): Latex {
       return show(node.args[0]!);
     case 'ema':
       return atom(`\\operatorname{EMA}_{${arg(1)}}${paren(arg(0))}`);
+    case 'sortBy':
+      return atom(`\\operatorname{sort}_{${arg(0)} \\downarrow}${paren(arg(1))}`);
+    case 'unsortBy':
+      return atom(`\\operatorname{sort}^{-1}_{${arg(0)} \\downarrow}${paren(arg(1))}`);
+    case 'cumsum':
+      return atom(`\\operatorname{cumsum}_{${roleText(attrs.roles!)}}${paren(arg(0))}`);
     default:
       throw new Error(`toLatex: no LaTeX form for op '${node.op}'`);
   }

@@ -166,6 +166,10 @@ function printNode(node: Node, show: (n: Node) => Printed): Printed {
     }
     case 'ema':
       return call('ema', arg(0), arg(1), quote(attrs.slot!));
+    case 'sortBy':
+    case 'unsortBy':
+    case 'cumsum':
+      return { text: `${node.op}(${node.args.map((_, i) => arg(i)).join(', ')}${roleArgs(attrs.roles!)})`, level: 5 };
     default:
       // exp(x), min(a, b), where(c, a, b), softmax(x), broadcastLike(g, like), ...
       return call(node.op, ...node.args.map((_, i) => arg(i)));

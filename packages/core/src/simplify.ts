@@ -14,6 +14,7 @@ import {
   sqrt,
   square,
   sub,
+  sum,
   where,
 } from './builders.js';
 import { collectSum } from './collect.js';
@@ -77,7 +78,7 @@ export function rule(name: string, pattern: Node, rewrite: (b: Bindings) => Node
   return when ? { name, pattern, rewrite, when } : { name, pattern, rewrite };
 }
 
-const OPS_WITH_ATTRS: ReadonlySet<string> = new Set(['elu', 'sum', 'mean', 'ema']);
+const OPS_WITH_ATTRS: ReadonlySet<string> = new Set(['elu', 'sum', 'mean', 'ema', 'sortBy', 'unsortBy', 'cumsum']);
 
 /**
  * Matches `node` against `pattern`; commutative ops are tried both ways.
@@ -180,9 +181,29 @@ function fold(node: Node): Node | undefined {
   return undefined;
 }
 
-/** Rewrites beyond single patterns: same-role broadcasts, constant conditions, like terms of sums. */
+/** Facts of the order ops: a permutation and its inverse cancel, and neither moves what is constant along its roles or changes their sums. */
+const INVERSE_ORDER: Readonly<Record<string, string>> = { sortBy: 'unsortBy', unsortBy: 'sortBy' };
+function orderFacts(node: Node): Node | undefined {
+  if (INVERSE_ORDER[node.op] !== undefined) {
+    const [key, x] = node.args as [Node, Node];
+    const along = node.attrs.roles!;
+    // unsortBy(k, sortBy(k, x)) -> x and sortBy(k, unsortBy(k, x)) -> x
+    if (x.op === INVERSE_ORDER[node.op] && x.args[0] === key && sameRoles(x.attrs.roles!, along)) return x.args[1];
+    // a value constant along the roles: sortBy(k, broadcastLike(c, k)) -> broadcastLike(c, k)
+    if (x.op === 'broadcastLike' && !along.some((r) => x.args[0]!.roles.includes(r))) return x;
+  }
+  // sum over every sorted role: sum(sortBy(k, x, R), S) -> sum(x, S) for S containing R
+  const permuted = node.args[0];
+  if (node.op === 'sum' && permuted && INVERSE_ORDER[permuted.op] !== undefined && permuted.attrs.roles!.every((r) => node.attrs.roles!.includes(r)))
+    return sum(permuted.args[1]!, node.attrs.roles!);
+  return undefined;
+}
+
+/** Rewrites beyond single patterns: same-role broadcasts, constant conditions, order facts, like terms of sums. */
 function structural(node: Node): Node | undefined {
   if (node.op === 'broadcastLike' && sameRoles(node.args[0]!.roles, node.roles)) return node.args[0];
+  const ordered = orderFacts(node);
+  if (ordered) return ordered;
   if (node.op === 'where' && isConst(node.args[0])) return node.args[constValue(node.args[0]!) !== 0 ? 1 : 2];
   return collectSum(node);
 }

@@ -24,7 +24,8 @@ describe('exportModels', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+    // ~70 models, each loaded in its own session: ~3 s alone, past vitest's 5 s default on a loaded machine
+  }, 30_000);
 
   it('slugs catalogue names into file names', () => {
     expect(slug('dice{"perImage":true,"numClasses":3}')).toBe('dice-perImage-true-numClasses-3');

@@ -1,4 +1,5 @@
 import { type Node, type Op, type Roles, logSoftmax, makeNode, minusRoles, unionRoles } from '@losskit/core';
+import type { Layout } from './layout.js';
 
 /**
  * A lowered value. `phys` lists the roles the ONNX tensor really spans (a subset of the node's
@@ -44,12 +45,20 @@ export interface LoweringContext {
   classConstant(values: readonly number[]): string;
   /** An int64 1-D constant (axes). */
   axes(roles: Roles): string;
+  /** An int64 constant: 1-D from a list, 0-D from a number. */
+  axesConstant(values: number | readonly number[]): string;
   /** Lowers another core node through the shared memo table (used by peepholes). */
   lower(node: Node): Lowered;
   /** The graph value of an input, param or state leaf. */
   leaf(node: Node): Lowered;
   /** The element count over `roles` as a float scalar (static when shapes are known). */
   size(roles: Roles): Lowered;
+  /** The physical layout (where each role's axes are). */
+  readonly layout: Layout;
+  /** A value expanded to span `roles` physically (an Expand unless it already does). */
+  materialize(value: Lowered, roles: Roles): string;
+  /** Emits one ONNX node with `count` outputs (TopK's values and indices). */
+  emitOutputs(opType: string, inputs: string[], attrs: Record<string, number | number[]>, count: number): string[];
   /** The class axis index. */
   readonly classAxis: number;
   /** Softmax / LogSoftmax as ONNX ops ('native') or from ReduceMax, Exp, ReduceSum ('decompose'). */
@@ -211,6 +220,37 @@ const classNormalize =
 const same: Lowering = (ctx) => ctx.args[0]!;
 
 /**
+ * The order ops run on [..., n] tensors: the operands materialized, the axes of the ordered roles
+ * moved last (in batch, class, spatial order, as the core flattens them) and flattened by a
+ * Reshape whose 0s copy the leading dims (so symbolic sizes stay symbolic), then put back.
+ */
+function alongRoles(ctx: LoweringContext, f: (flat: string[], leading: number) => string): Lowered {
+  const roles = ctx.node.roles;
+  const inner = ctx.node.attrs.roles!.flatMap((r) => ctx.layout.axes[r]);
+  const outer = Array.from({ length: ctx.layout.rank }, (_, a) => a).filter((a) => !inner.includes(a));
+  const perm = [...outer, ...inner];
+  const moved = ctx.args.map((a) => ctx.emit('Transpose', [ctx.materialize(a, roles)], { perm }));
+  const flatShape = ctx.axesConstant([...outer.map(() => 0), -1]);
+  const flat = moved.map((m) => ctx.emit('Reshape', [m, flatShape]));
+  const result = ctx.emit('Reshape', [f(flat, outer.length), ctx.emit('Shape', [moved[0]!])]);
+  return { name: ctx.emit('Transpose', [result], { perm: perm.map((_, a) => perm.indexOf(a)) }), phys: roles };
+}
+
+/** Each row's indices by descending key: TopK with K = the row length (ties: lower index first, per the ONNX spec). */
+const descendingOrder = (ctx: LoweringContext, keys: string, leading: number): string =>
+  ctx.emitOutputs('TopK', [keys, ctx.emit('Shape', [keys], { start: leading })], { axis: -1, largest: 1, sorted: 1 }, 2)[1]!;
+
+/** sortBy gathers the value in that order; unsortBy scatters it back to where each element came from. */
+const permute =
+  (inverse: boolean): Lowering =>
+  (ctx) =>
+    alongRoles(ctx, ([keys, values], leading) => {
+      const order = descendingOrder(ctx, keys!, leading);
+      // every position is written once (a permutation), so the value itself serves as the data
+      return inverse ? ctx.emit('ScatterElements', [values!, order, values!], { axis: -1 }) : ctx.emit('GatherElements', [values!, order], { axis: -1 });
+    });
+
+/**
  * The lowering table: one rule per core op, ONNX op names as ONNX spells them. A missing op
  * is a compile error. Peepholes that save nodes carry the identity they rely on.
  *
@@ -308,6 +348,9 @@ export const LOWERINGS = {
   logSoftmax: classNormalize('LogSoftmax'),
   // left to ONNX broadcasting; materialized only for reductions and outputs
   broadcastLike: same,
+  sortBy: permute(false),
+  unsortBy: permute(true),
+  cumsum: (ctx) => alongRoles(ctx, ([x]) => ctx.emit('CumSum', [x!, ctx.axesConstant(-1)])),
   ema: (ctx) => {
     throw new Error(`ema '${ctx.node.attrs.slot}' reached the lowering: call lowerState first (toOnnx does)`);
   },

@@ -449,6 +449,7 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
       constant: (v) => g.constant(v),
       classConstant: (values) => g.constant(values, 'float', physicalShape(layout, ['class'], () => values.length) as number[]),
       axes: (roles) => g.constant(axesOf(layout, roles), 'int64'),
+      axesConstant: (values) => (typeof values === 'number' ? g.constant(values, 'int64', []) : g.constant(values, 'int64')),
       lower,
       leaf: (leaf) => {
         const v = leafValues.get(leaf);
@@ -456,6 +457,9 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
         return v;
       },
       size: sizeOf,
+      layout,
+      materialize: (v, roles) => (sameRoles(v.phys, roles) ? float(v) : emit('Expand', [float(v), shapeFor(roles)])),
+      emitOutputs: (opType, ins, attrs, count) => g.node(opType, ins, attrs, { name: current.op, outputs: count, docString: describeNode(current) }),
       classAxis: layout.axes.class[0]!,
       classNormalization: options.classNormalization ?? 'decompose',
       classStats: (x) => {
@@ -478,8 +482,6 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
     return result;
   };
 
-  for (const root of roots) lower(root);
-
   /** An int64 shape tensor for `roles` in the physical layout (for Expand). */
   const shapeFor = (roles: Roles): string => {
     const exact = spatialLeaves.find((l) => sameRoles(l.roles, roles));
@@ -494,6 +496,9 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
     });
     return emit('Concat', dims, { axis: 0 });
   };
+
+  // after shapeFor: the order ops' lowerings materialize their operands through it
+  for (const root of roots) lower(root);
 
   const outputs: GraphOutputInfo[] = [];
   const finish = (node: Node, outName: string, kind: GraphOutputKind, sourceName: string) => {

@@ -5,6 +5,7 @@ import {
   add,
   broadcastLike,
   constant,
+  cumsum,
   div,
   elu,
   ema,
@@ -31,12 +32,14 @@ import {
   size,
   softmax,
   softplus,
+  sortBy,
   sqrt,
   square,
   stopGradient,
   sub,
   sum,
   tanh,
+  unsortBy,
   where,
 } from '@losskit/core';
 import type { InputData, InputDomain, InputSpec, LossLike } from './types.js';
@@ -81,6 +84,8 @@ function row(
 }
 
 const real = { x: spec('real') };
+const v = input('v');
+const xyv = { x: spec('real'), y: spec('real'), v: spec('real') };
 const xy = { x: spec('real'), y: spec('real') };
 const compare = (name: string, op: (a: Node, b: Node) => Node): OpCase =>
   row(name, mul(op(x, y), x), xy, { adjust: apart('x', 'y') });
@@ -153,6 +158,17 @@ export function opCases(): OpCase[] {
     row('softmax', mul(softmax(x), y), { x: spec('logits'), y: spec('real') }),
     row('logSoftmax', mul(logSoftmax(x), y), { x: spec('logits'), y: spec('probability') }),
     row('broadcastLike', mul(broadcastLike(sum(x, ['class']), x), y), xy),
+    // order ops: permutations by a real key y (random data has no ties) and running sums, times a
+    // weight v so each element's gradient differs; every role set a layout must flatten in order
+    row('sortBy-spatial', mul(sortBy(y, x, ['spatial']), v), xyv),
+    row('sortBy-batch-spatial', mul(sortBy(y, square(x), ['batch', 'spatial']), v), xyv),
+    row('sortBy-class-spatial', mul(sortBy(y, x, ['class', 'spatial']), v), xyv),
+    row('sortBy-per-pixel-value', mul(sortBy(y, mask, ['batch', 'spatial']), x), { x: spec('real'), y: spec('real'), mask: spec('mask', ['batch', 'spatial']) }),
+    row('unsortBy-all', mul(unsortBy(y, x, ['batch', 'class', 'spatial']), v), xyv),
+    row('unsortBy-spatial', mul(unsortBy(y, exp(x), ['spatial']), v), { ...xyv, x: spec('logits') }),
+    row('cumsum-spatial', mul(cumsum(x, ['spatial']), v), { x: spec('real'), v: spec('real') }),
+    row('cumsum-class-spatial', mul(cumsum(square(x), ['class', 'spatial']), v), { x: spec('real'), v: spec('real') }),
+    row('cumsum-batch-spatial-ones', mul(cumsum(broadcastLike(1, x), ['batch', 'spatial']), x), real),
     // state: scalar and per-class moving averages, carried over steps
     row('ema-scalar', ema(mean(square(x)), 0.9, 'scalar'), real),
     row('ema-per-class', sum(mul(ema(mean(x, ['batch', 'spatial']), 0.8, 'perClass'), w)), {

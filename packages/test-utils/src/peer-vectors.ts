@@ -11,6 +11,19 @@ const rows = (values: readonly (readonly number[])[]): InputData => data([values
 
 const KERAS = 'keras-team/keras keras/src/losses/losses_test.py';
 const SMP = 'qubvel-org/segmentation_models.pytorch tests/test_losses.py';
+// smp's tests/test_losses.py has no Lovász case; pytorch_optimizer's LovaszHingeLoss is the same
+// code (Berman's lovasz_hinge_flat, as smp's _lovasz_hinge_flat)
+const PYTORCH_OPTIMIZER = 'kozistr/pytorch_optimizer@7a076d2f tests/test_loss_functions.py';
+
+// pytorch_optimizer test_lovasz_hinge_loss: logits [2, 1, 4, 4], image 0 background, image 1 foreground
+const lovaszLogits = data(
+  [2, 1, 4, 4],
+  [
+    1.9269, 1.4873, 0.9007, -2.1055, 0.6784, -1.2345, -0.0431, -1.6047, -0.7521, 1.6487, -0.3925, -1.4036, -0.7279, -0.5594, -0.7688, 0.7624,
+    1.6423, -0.1596, -0.4974, 0.4396, -0.7581, 1.0783, 0.8008, 1.6806, 1.2791, 1.2964, 0.6105, 1.3347, -0.2316, 0.0418, -0.2516, 0.8599,
+  ],
+);
+const lovaszLabels = data([2, 4, 4], [...new Array<number>(16).fill(0), ...new Array<number>(16).fill(1)]);
 
 const mseTrue = rows([
   [1, 9, 2],
@@ -188,6 +201,38 @@ export function peerVectors(): FixedCase[] {
       loss: s.JaccardLoss('multilabel', { fromLogits: false, numClasses: 2 }),
       data: { pred: data([1, 2, 1, 4], [0, 1, 1, 0, 0, 1, 1, 0]), target: data([1, 2, 1, 4], [1, 1, 0, 0, 1, 1, 0, 0]) },
       expected: [1 - 1 / 3],
+    },
+    ...(
+      [
+        [true, 1.74925303, 294],
+        [false, 1.08580458, 294],
+      ] as const
+    ).map(([perImage, expected, line]) => ({
+      name: `smp LovaszLoss binary (Lovász hinge), perImage ${perImage}`,
+      source: `${PYTORCH_OPTIMIZER}:${line}`,
+      loss: s.LovaszLoss('binary', { perImage }),
+      data: { pred: lovaszLogits, labels: lovaszLabels },
+      expected: [expected],
+    })),
+    ...(
+      [
+        [true, 1.625],
+        [false, 7 / 6],
+      ] as const
+    ).map(([perImage, expected]) => ({
+      name: `smp LovaszLoss binary, 2 images of 2 pixels, perImage ${perImage}`,
+      source: 'by hand from Berman et al. 2018 Alg. 1: hinge errors [3, 0] (image 0, background) and [0.5, -0.5] (image 1, foreground)',
+      loss: s.LovaszLoss('binary', { perImage }),
+      data: { pred: data([2, 1, 1, 2], [2, -1, 0.5, 1.5]), labels: data([2, 1, 2], [0, 0, 1, 1]) },
+      expected: [expected],
+    })),
+    {
+      name: 'smp LovaszLoss multiclass (Lovász-softmax), 3 pixels, both classes present',
+      source:
+        'by hand from Berman et al. 2018 Alg. 1: p = [0.7, 0.2, 0.6 | 0.3, 0.8, 0.4] (logits log p), labels [0, 1, 0]: class 0 gives 0.4/2 + 0.3/2 = 0.35, class 1 0.4/2 + 0.3/6 + 0.2/3 = 0.31667, mean 1/3',
+      loss: s.LovaszLoss('multiclass', { numClasses: 2 }),
+      data: { pred: data([1, 2, 1, 3], [0.7, 0.2, 0.6, 0.3, 0.8, 0.4].map(Math.log)), labels: data([1, 1, 3], [0, 1, 0]) },
+      expected: [1 / 3],
     },
     ...monaiVectors(),
     ...tfjsVectors(),

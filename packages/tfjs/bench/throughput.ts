@@ -7,7 +7,9 @@
  *   pnpm --filter @losskit/tfjs bench            (or: npx tsx --conditions=source bench/throughput.ts)
  *   BENCH_QUICK=1 ... : 2^16 only;  BENCH_KERNELS_ONLY=1 ... : kernel counts, no timing;
  *   BENCH_BACKENDS=wasm ... : only these backends (comma-separated; default cpu,wasm)
+ *   BENCH_LOSSES='Lovász-softmax,Dice+CE' ... : only these losses (comma-separated; default all)
  */
+import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { compile } from '../src/index.js';
@@ -33,6 +35,14 @@ function countKernels(f: () => void, large: number): { all: number; large: numbe
   }
   return count;
 }
+
+/**
+ * How far the hand-written twin may be from the compiled loss (default 1e-4 value, 1e-3 gradient).
+ * The hand-written Lovász-softmax differences 1 - I/U as smp does, which loses about n ulps of the
+ * Jaccard index at n pixels: ~1 % of the gradient and 6e-4 of the value (wasm) at 2^18 pixels per
+ * class, where the compiled loss is within 2e-5 of float64 (bench/lovasz-accuracy.ts).
+ */
+const TOLERANCE: Record<string, { value: number; gradient: number }> = { 'Lovász-softmax': { value: 2e-3, gradient: 2e-2 } };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -75,7 +85,8 @@ async function measure(backend: string, name: string, shape: number[]): Promise<
     const c = loss.valueAndGrad({ pred, target }, { training: false });
     const dv = Math.abs(h.value.dataSync()[0]! - c.value.dataSync()[0]!) / Math.abs(h.value.dataSync()[0]!);
     const dg = tf.max(tf.abs(tf.sub(h.grad, c.grads.pred!))).dataSync()[0]! / tf.max(tf.abs(h.grad)).dataSync()[0]!;
-    if (!(dv < 1e-4 && dg < 1e-3)) throw new Error(`${name}: hand-written and compiled disagree (value ${dv}, gradient ${dg})`);
+    const tolerance = TOLERANCE[name] ?? { value: 1e-4, gradient: 1e-3 };
+    if (!(dv < tolerance.value && dg < tolerance.gradient)) throw new Error(`${name}: hand-written and compiled disagree (value ${dv}, gradient ${dg})`);
   });
   // per-pixel tensors (a class axis of 1) count as large too
   const large = elements / shape.at(-1)!;
@@ -133,12 +144,13 @@ async function main() {
     await tf.setBackend(backend);
     await tf.ready();
     for (const shape of shapes)
-      for (const name of Object.keys(LOSSES)) {
+      for (const name of process.env.BENCH_LOSSES?.split(',') ?? Object.keys(LOSSES)) {
         const row = await measure(backend, name, shape);
         rows.push(row);
         console.error(`${backend} ${name} 2^${Math.log2(row.elements)}: ${(row.compiled / row.hand).toFixed(2)}x`);
       }
   }
+  console.log(`load average (1, 5, 15 min): ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
   console.log(
     '| backend | loss | elements | hand-written (elem/s) | compiled (elem/s) | ratio | one kernel per op (elem/s) | its ratio | kernels hand (large) | kernels compiled (large) | kernels one per op (large) |',
   );

@@ -1,7 +1,7 @@
 import { type Node, type Op, type Roles, makeNode } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { toFloat32 } from './float32.js';
-import { type AxisMap, axesOf, logicalShape, roleAxes } from './layout.js';
+import { type AxisMap, axesOf, logicalShape, roleAxes, shapeFor } from './layout.js';
 
 /**
  * What a lowering may ask for. Values are held at full rank (size 1 along roles a value does not
@@ -164,6 +164,107 @@ const where: Lowering = (node, ctx) => {
   return tf.where(condition, a, b);
 };
 
+/**
+ * Runs `f` on x as a matrix [groups, n]: the axes of `along` (in batch, class, spatial order, the
+ * order the core flattens them in) moved last and flattened, every other axis flattened into the
+ * groups; the result is put back in x's layout. Lazy broadcasts are expanded first: the order ops
+ * move elements, so each needs its own copy.
+ */
+function alongRoles(node: Node, ctx: LoweringContext, xs: readonly tf.Tensor[], f: (...m: tf.Tensor[]) => tf.Tensor): tf.Tensor {
+  const shape = shapeFor(ctx.axes, node.roles);
+  const full = xs.map((x) => tf.broadcastTo(x.rank === 0 ? tf.reshape(x, shape.map(() => 1)) : x, shape));
+  const inner = node.attrs.roles!.flatMap((r) => roleAxes(ctx.axes, r));
+  const outer = shape.map((_, a) => a).filter((a) => !inner.includes(a));
+  const perm = [...outer, ...inner];
+  const n = inner.reduce((m, a) => m * shape[a]!, 1);
+  const permuted = perm.map((a) => shape[a]!);
+  const matrices = full.map((x) => tf.reshape(tf.transpose(x, perm), [-1, n]));
+  const back = perm.map((_, a) => perm.indexOf(a));
+  return tf.transpose(tf.reshape(f(...matrices), permuted), back);
+}
+
+/**
+ * webgl's TopK reads the keys back to the CPU (a synchronous ReadPixels) when the row is shorter
+ * than TOPK_LAST_DIM_CPU_HANDOFF_SIZE_THRESHOLD or k exceeds TOPK_K_CPU_HANDOFF_THRESHOLD (128),
+ * i.e. always for a full sort. Its bitonic GPU sort handles any k, so the flags are lifted for this
+ * one dispatch and put back (they are read when the kernel is chosen).
+ */
+const WEBGL_TOPK_ON_GPU: Readonly<Record<string, number>> = {
+  TOPK_LAST_DIM_CPU_HANDOFF_SIZE_THRESHOLD: 0,
+  TOPK_K_CPU_HANDOFF_THRESHOLD: Number.MAX_SAFE_INTEGER,
+};
+
+/** Column indices of each row sorted by key, descending (tf.topk keeps equal keys in index order). */
+function descendingOrder(keys: tf.Tensor): tf.Tensor {
+  const sort = () => tf.topk(keys as tf.Tensor2D, keys.shape[1]!, true).indices;
+  if (tf.getBackend() !== 'webgl') return sort();
+  const env = tf.env();
+  const saved = Object.keys(WEBGL_TOPK_ON_GPU).map((flag) => [flag, env.getNumber(flag)] as const);
+  try {
+    for (const [flag, value] of Object.entries(WEBGL_TOPK_ON_GPU)) env.set(flag, value);
+    return sort();
+  } finally {
+    for (const [flag, value] of saved) env.set(flag, value);
+  }
+}
+
+/**
+ * Row i of the matrix x reordered by row i of the int32 `indices`, by one flat gather with row
+ * offsets: the wasm backend's batched gather (batchDims 1) gives wrong rows.
+ */
+function gatherRows(x: tf.Tensor, indices: tf.Tensor): tf.Tensor {
+  const [rows, n] = x.shape as [number, number];
+  const offsets = tf.mul(tf.reshape(tf.range(0, rows, 1, 'int32'), [rows, 1]), tf.scalar(n, 'int32'));
+  return tf.reshape(tf.gather(tf.reshape(x, [-1]), tf.reshape(tf.add(indices, offsets), [-1])), [rows, n]);
+}
+
+/** The descending order of each row and its inverse (the ascending order of the permutation), as float32 [2, rows, n] (exact below 2^24). */
+const ORDERS = (keys: tf.Tensor): tf.Tensor => {
+  const order = descendingOrder(keys);
+  return tf.stack([tf.cast(order, 'float32'), tf.cast(descendingOrder(tf.neg(tf.cast(order, 'float32'))), 'float32')]);
+};
+
+/**
+ * The permutations of one key along some roles, shared by every order op with that key in one call
+ * (value and gradient: sortBy of the errors and of the target, unsortBy in the gradient), so each
+ * is sorted once. Keyed by the lowered key tensor, which is new in every call (a disposed entry,
+ * from an input tensor reused across calls, is recomputed).
+ */
+const orderCache = new WeakMap<tf.Tensor, Map<string, tf.Tensor>>();
+function ordersOf(node: Node, ctx: LoweringContext, key: tf.Tensor, keys: tf.Tensor): tf.Tensor {
+  const byRoles = orderCache.get(key) ?? new Map<string, tf.Tensor>();
+  orderCache.set(key, byRoles);
+  const along = node.attrs.roles!.join('+');
+  let orders = byRoles.get(along);
+  // under tfjs autodiff the sort runs opaque to the tape (as comparisons do): no int32 on a taped path
+  if (!orders || orders.isDisposed) byRoles.set(along, (orders = ctx.compare(ORDERS, keys, keys)));
+  return orders;
+}
+
+/**
+ * sortBy / unsortBy of [rows, n] values by precomputed orders, as a customGrad: the value's
+ * gradient is the upstream gradient reordered back (so tfjs autodiff agrees with the symbolic rule),
+ * the orders get none.
+ */
+const permuteMatrix = (inverse: boolean) =>
+  tf.customGrad(((values: tf.Tensor, orders: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [order, back] = tf.unstack(tf.cast(orders, 'int32')) as [tf.Tensor, tf.Tensor];
+    save([inverse ? order : back]);
+    return {
+      value: gatherRows(values, inverse ? back : order),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [gatherRows(dy, saved[0]!), tf.zerosLike(orders)],
+    };
+  }) as never) as (values: tf.Tensor, orders: tf.Tensor) => tf.Tensor;
+
+/** sortBy: the value in the key's descending order; unsortBy: that permutation undone. */
+const permute = (inverse: boolean): Lowering => {
+  const matrix = permuteMatrix(inverse);
+  return (node, ctx) => {
+    const key = arg(node, ctx, 0);
+    return alongRoles(node, ctx, [key, arg(node, ctx, 1)], (keys, values) => matrix(values!, ordersOf(node, ctx, key, keys!)));
+  };
+};
+
 const constant: Lowering = (node, ctx) => {
   const v = node.attrs.value!;
   if (typeof v === 'number') return ctx.scalar(v);
@@ -220,6 +321,9 @@ export const LOWERINGS: Partial<Record<Op, Lowering>> = {
   softmax,
   logSoftmax,
   broadcastLike: (n, c) => arg(n, c), // lazy: size-1 axes broadcast wherever the value is used
+  sortBy: permute(false),
+  unsortBy: permute(true),
+  cumsum: (n, c) => alongRoles(n, c, [arg(n, c)], (x) => tf.cumsum(x!, 1)),
 };
 
 /** Comparisons as boolean tensors, for `where` conditions and (cast) for compare values. */

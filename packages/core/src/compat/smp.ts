@@ -1,6 +1,7 @@
 import { abs, add, constant, div, eq, exp, gt, log, logSoftmax, max, min, mul, neg, pow, softplus, sub, sum } from '../builders.js';
 import type { Node } from '../ir/node.js';
 import type { InputSpec, Loss } from '../losses/loss.js';
+import { lovaszHinge, lovaszSoftmax } from '../losses/lovasz.js';
 import { mcc } from '../losses/mcc.js';
 import { ensure, validateOptions } from '../losses/options.js';
 import { type Mode, classTarget, prediction } from '../losses/prediction.js';
@@ -163,6 +164,30 @@ export const smp = {
       ...target.inputs,
     });
     return preset('smp.FocalLoss', options, loss);
+  },
+  /**
+   * smp's LovaszLoss: multiclass is Lovász-softmax on softmax(pred) over integer labels (classes
+   * present in the target), binary the Lovász hinge on the logits and 0/1 labels, multilabel the
+   * hinge with every channel's pixels pooled into one set. smp applies softmax whatever
+   * `from_logits` says, and so does the preset (the option is accepted, as smp's, and has no effect).
+   */
+  LovaszLoss: (mode: Mode, options?: { perImage?: boolean; ignoreIndex?: number; fromLogits?: boolean; numClasses?: number; name?: string }): Loss => {
+    const o = validateOptions('smp.LovaszLoss', options, {
+      perImage: { kind: 'boolean' },
+      ignoreIndex: REGION_SCHEMA.ignoreIndex,
+      fromLogits: REGION_SCHEMA.fromLogits,
+      numClasses: REGION_SCHEMA.numClasses,
+      name: REGION_SCHEMA.name,
+    });
+    ensure(['binary', 'multiclass', 'multilabel'].includes(mode), `smp.LovaszLoss: mode must be 'binary', 'multiclass' or 'multilabel', got ${JSON.stringify(mode)}`);
+    ensure(mode !== 'multiclass' || o.numClasses !== undefined, 'smp.LovaszLoss: multiclass mode needs numClasses');
+    ensure(mode !== 'multilabel' || o.ignoreIndex === undefined, 'smp.LovaszLoss: ignoreIndex with a dense multilabel target is not supported; pass a 0/1 target');
+    const common = { perImage: o.perImage ?? false, name: o.name ?? 'smp.LovaszLoss', ...(o.ignoreIndex === undefined ? {} : { ignoreIndex: o.ignoreIndex }) };
+    const loss =
+      mode === 'multiclass'
+        ? lovaszSoftmax({ ...common, sparse: true, numClasses: o.numClasses! })
+        : lovaszHinge({ ...common, mode, sparse: mode === 'binary' });
+    return preset('smp.LovaszLoss', options, loss);
   },
   /** smp's MCCLoss: probabilities (no activation), binary, counts pooled over the batch, eps 1e-5. */
   MCCLoss: (options?: { eps?: number; name?: string }): Loss => {

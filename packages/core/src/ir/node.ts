@@ -25,7 +25,7 @@ export interface Attrs {
   readonly value?: number | readonly number[];
   /** input, param, state: the name the caller binds a value to. */
   readonly name?: string;
-  /** input, state: the roles the tensor spans. sum, mean, size: the roles reduced or counted. */
+  /** input, state: the roles the tensor spans. sum, mean, size: the roles reduced or counted. sortBy, unsortBy, cumsum: the roles ordered along. */
   readonly roles?: Roles;
   /** param: the value used when the caller binds none. */
   readonly default?: number;
@@ -151,6 +151,15 @@ function inferRoles(op: Op, args: readonly Node[], attrs: Attrs): Roles {
       if (!a!.roles.includes('class'))
         throw new ShapeError(`${op} needs an operand with a class axis, got ${formatRoles(a!.roles)} (${describe(a!)})`);
       return a!.roles;
+    case op === 'sortBy' || op === 'unsortBy' || op === 'cumsum': {
+      const along = attrs.roles ?? [];
+      const spans = a!.roles;
+      if (along.length === 0 || !includesRoles(spans, along))
+        throw new ShapeError(`${op} along ${formatRoles(along)}: give roles its operand spans (${formatRoles(spans)}, ${describe(a!)})`);
+      if (b && !includesRoles(spans, b.roles))
+        throw new ShapeError(`${op}: the permuted value spans ${formatRoles(b.roles)}, more than its key ${formatRoles(spans)}`);
+      return spans;
+    }
     case op === 'broadcastLike':
       if (!includesRoles(b!.roles, a!.roles))
         throw new ShapeError(`cannot broadcast ${formatRoles(a!.roles)} to ${formatRoles(b!.roles)}`);

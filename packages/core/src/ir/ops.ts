@@ -75,6 +75,18 @@ export const REDUCE_OPS = ['sum', 'mean'] as const;
  */
 export const CLASS_OPS = ['softmax', 'logSoftmax'] as const;
 /**
+ * Ops along an order of the elements over some roles (attrs.roles, flattened batch, class, spatial):
+ * `sortBy(key, x)` permutes x so that key descends (ties keep their order), `unsortBy(key, x)`
+ * applies the inverse permutation, `cumsum(x)` is the inclusive running sum. Lovász losses need them.
+ *
+ * @example
+ * ```ts
+ * import { ORDER_OPS } from '@losskit/core';
+ * ORDER_OPS.includes('sortBy'); // true
+ * ```
+ */
+export const ORDER_OPS = ['sortBy', 'unsortBy', 'cumsum'] as const;
+/**
  * The remaining ops: where, broadcastLike and the stateful ema.
  *
  * @example
@@ -161,7 +173,18 @@ export type ClassOp = (typeof CLASS_OPS)[number];
  * ARITY[op]; // 3
  * ```
  */
-export type Op = LeafOp | UnaryOp | BinaryOp | CompareOp | ReduceOp | ClassOp | (typeof OTHER_OPS)[number];
+export type Op = LeafOp | UnaryOp | BinaryOp | CompareOp | ReduceOp | ClassOp | OrderOp | (typeof OTHER_OPS)[number];
+/**
+ * An op along an order of elements over roles.
+ *
+ * @example
+ * ```ts
+ * import { type OrderOp, ORDER_OPS } from '@losskit/core';
+ * const op: OrderOp = 'cumsum';
+ * ORDER_OPS.includes(op); // true
+ * ```
+ */
+export type OrderOp = (typeof ORDER_OPS)[number];
 
 /**
  * Every op, grouped as above.
@@ -179,6 +202,7 @@ export const ALL_OPS: readonly Op[] = [
   ...COMPARE_OPS,
   ...REDUCE_OPS,
   ...CLASS_OPS,
+  ...ORDER_OPS,
   ...OTHER_OPS,
 ];
 
@@ -216,6 +240,9 @@ export const ARITY: Record<Op, number> = {
   mean: 1,
   softmax: 1,
   logSoftmax: 1,
+  sortBy: 2,
+  unsortBy: 2,
+  cumsum: 1,
   where: 3,
   broadcastLike: 2,
   ema: 2,
@@ -286,3 +313,13 @@ export const isReduceOp = is(REDUCE_OPS);
  * ```
  */
 export const isClassOp = is(CLASS_OPS);
+/**
+ * Whether an op is one of the order ops (sortBy, unsortBy, cumsum).
+ *
+ * @example
+ * ```ts
+ * import { isOrderOp } from '@losskit/core';
+ * isOrderOp('cumsum'); // true
+ * ```
+ */
+export const isOrderOp = is(ORDER_OPS);

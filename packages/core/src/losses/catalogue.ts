@@ -2,10 +2,12 @@ import { weightedSum } from './compose.js';
 import { binaryCrossEntropy, categoricalCrossEntropy, sparseCategoricalCrossEntropy } from './cross-entropy.js';
 import { focal } from './focal.js';
 import type { Loss } from './loss.js';
+import { lovaszHinge, lovaszSoftmax } from './lovasz.js';
 import { mcc } from './mcc.js';
 import { dice, focalTversky, generalizedDice, jaccard, logCoshDice, tversky } from './overlap.js';
 import { huber, l1, l2, logCosh } from './regression.js';
 import { cosineSchedule } from './schedules.js';
+import { asymmetricFocal, asymmetricFocalTversky, unifiedFocal } from './unified-focal.js';
 
 /**
  * Every catalogue loss by name; each takes its own typed options (all optional).
@@ -33,6 +35,11 @@ export const catalogue = {
   generalizedDice,
   logCoshDice,
   mcc,
+  asymmetricFocal,
+  asymmetricFocalTversky,
+  unifiedFocal,
+  lovaszSoftmax,
+  lovaszHinge,
 } as const;
 
 /**
@@ -90,6 +97,18 @@ export function catalogueCases(numClasses = 3): { name: string; loss: Loss }[] {
     ['categoricalCrossEntropy', { sampleWeights: true, reduction: 'sum_over_batch_size' }],
     ['mcc', { mode: 'multilabel' }],
     ['mcc', { mode: 'multiclass', sparse: true, numClasses: C, ignoreIndex: 0, perImage: true }],
+    ['lovaszSoftmax', {}],
+    ['lovaszHinge', { mode: 'multilabel' }],
+    ['lovaszHinge', { mode: 'multilabel', perImage: true, mask: true }],
+    // background against foreground needs two classes at least
+    ...(C > 1
+      ? ([
+          ['asymmetricFocal', { numClasses: C }],
+          ['asymmetricFocalTversky', { numClasses: C, fromLogits: false }],
+          ['unifiedFocal', { sparse: true, numClasses: C, ignoreIndex: 0 }],
+          ['lovaszSoftmax', { sparse: true, numClasses: C, ignoreIndex: 0, perImage: true }],
+        ] as Array<[CatalogueName, object]>)
+      : []),
   ];
   const built = cases.map(([entry, options]) => ({
     name: `${entry}${Object.keys(options).length > 0 ? JSON.stringify(options) : ''}`,

@@ -12,6 +12,7 @@ export {
 } from './cross-entropy.js';
 export { FLOAT32_BELOW_ONE, FLOAT32_MIN_NORMAL, float32Floor, probabilityBounds } from './float32.js';
 export { type FocalOptions, focal } from './focal.js';
+export { type LovaszHingeOptions, type LovaszSoftmaxOptions, lovaszExtension, lovaszHinge, lovaszSoftmax } from './lovasz.js';
 export { type MccOptions, mcc } from './mcc.js';
 export { type InputDomain, type InputSpec, type Loss, type LossConfig, makeLoss, mergeInputs } from './loss.js';
 export { OptionError, type OptionRule, type OptionSchema, validateOptions } from './options.js';
@@ -46,5 +47,6 @@ export {
 } from './reduction.js';
 export { type HuberOptions, type RegressionOptions, huber, l1, l2, logCosh, logCoshOf } from './regression.js';
 export { type RampOptions, type StepOptions, cosineSchedule, linearSchedule, sinHalfPeriod, stepSchedule } from './schedules.js';
+export { type UnifiedFocalOptions, asymmetricFocal, asymmetricFocalTversky, unifiedFocal } from './unified-focal.js';
 export { validateInputs } from './validate-inputs.js';
 export { losses } from './registry.js';

@@ -35,7 +35,7 @@ function table(): Record<string, Builder> {
   for (const [name, build] of Object.entries(catalogue)) out[name] = build as Builder;
   for (const [name, build] of Object.entries(compat.keras)) out[`keras.${name}`] = build as Builder;
   for (const [alias, name] of Object.entries(KERAS_NAMES)) out[alias] = compat.keras[name] as Builder;
-  for (const name of ['DiceLoss', 'JaccardLoss', 'TverskyLoss', 'FocalLoss'] as const) out[`smp.${name}`] = withMode(compat.smp[name] as never);
+  for (const name of ['DiceLoss', 'JaccardLoss', 'TverskyLoss', 'FocalLoss', 'LovaszLoss'] as const) out[`smp.${name}`] = withMode(compat.smp[name] as never);
   for (const name of ['MCCLoss', 'SoftBCEWithLogitsLoss', 'SoftCrossEntropyLoss'] as const) out[`smp.${name}`] = compat.smp[name] as Builder;
   for (const [name, build] of Object.entries(compat.monai)) out[`monai.${name}`] = build as Builder;
   return out;

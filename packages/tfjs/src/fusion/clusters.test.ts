@@ -112,3 +112,23 @@ describe('the plan of a target whose threads share nothing (webgl)', () => {
   });
 });
 
+
+describe('order ops in the fused graph', () => {
+  it('sortBy, unsortBy and cumsum stay with the unfused lowering: external nodes that bound the clusters', () => {
+    const expr = catalogue.lovaszSoftmax().expr;
+    const lowered = lowerState([expr]).roots[0]!;
+    const roots = toFusedGraph([lowered, ...gradient(lowered, [input('pred')])], () => true);
+    const seen = new Map<string, FusedNode['kind']>();
+    const walk = (f: FusedNode) => {
+      if (seen.has(`${f.kind}:${f.op}:${f.roles.join()}`)) return;
+      seen.set(`${f.kind}:${f.op}:${f.roles.join()}`, f.kind);
+      f.args.forEach(walk);
+    };
+    roots.forEach(walk);
+    const orderNodes = [...seen.keys()].filter((k) => /:(sortBy|unsortBy|cumsum):/.test(k));
+    expect(orderNodes.length).toBeGreaterThan(0);
+    expect(orderNodes.every((k) => k.startsWith('external:'))).toBe(true);
+    // the elementwise work around them still fuses
+    expect(cluster(roots, true).length).toBeGreaterThan(0);
+  });
+});

@@ -106,7 +106,8 @@ const exp: Convert = (node, get, fusible) => {
 
 /**
  * How each core op enters the fused graph. Ops absent here (and any op whose lowering a caller
- * replaced) stay with the unfused lowering.
+ * replaced) stay with the unfused lowering: the order ops (sortBy, unsortBy, cumsum) on purpose, as
+ * a sort or scan over a whole role is no per-element loop, so they bound the clusters around them.
  */
 const CONVERT: Partial<Record<Op, Convert>> = {
   // every elementwise op is one map; the entries below it replace the ones that need more
