@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { compile } from '../src/index.js';
 import { countLaunches } from '../test/gpu-fusion/page.js';
-import { HAND, LOSSES } from './losses.js';
+import { HAND, LOSSES, agreement } from './losses.js';
 
 export interface GpuRow {
   backend: string;
@@ -67,7 +67,8 @@ const api = {
       const dv = Math.abs(h0 - c0) / Math.abs(h0);
       const dg = (await tf.max(tf.abs(tf.sub(hg!, cg!))).data())[0]! / (await tf.max(tf.abs(hg!)).data())[0]!;
       tf.dispose([hv!, hg!, cv!, cg!]);
-      if (!(dv < 1e-4 && dg < 1e-3))
+      const tolerance = agreement(name);
+      if (!(dv < tolerance.value && dg < tolerance.gradient))
         throw new Error(`${name}: hand-written and compiled disagree (value ${dv}, gradient ${dg}; hand ${h0}, compiled ${c0})`);
       // launches of a steady-state call (the first calls also upload inputs and compile shaders)
       tf.dispose([...runHand(), ...runCompiled()]);

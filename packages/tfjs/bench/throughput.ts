@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { compile } from '../src/index.js';
-import { HAND, LOSSES } from './losses.js';
+import { HAND, LOSSES, agreement } from './losses.js';
 
 /**
  * Counts kernel dispatches (engine.runKernel) made while f runs: all of them, and those touching a
@@ -36,13 +36,6 @@ function countKernels(f: () => void, large: number): { all: number; large: numbe
   return count;
 }
 
-/**
- * How far the hand-written twin may be from the compiled loss (default 1e-4 value, 1e-3 gradient).
- * The hand-written Lovász-softmax differences 1 - I/U as smp does, which loses about n ulps of the
- * Jaccard index at n pixels: ~1 % of the gradient and 6e-4 of the value (wasm) at 2^18 pixels per
- * class, where the compiled loss is within 2e-5 of float64 (bench/lovasz-accuracy.ts).
- */
-const TOLERANCE: Record<string, { value: number; gradient: number }> = { 'Lovász-softmax': { value: 2e-3, gradient: 2e-2 } };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -85,7 +78,7 @@ async function measure(backend: string, name: string, shape: number[]): Promise<
     const c = loss.valueAndGrad({ pred, target }, { training: false });
     const dv = Math.abs(h.value.dataSync()[0]! - c.value.dataSync()[0]!) / Math.abs(h.value.dataSync()[0]!);
     const dg = tf.max(tf.abs(tf.sub(h.grad, c.grads.pred!))).dataSync()[0]! / tf.max(tf.abs(h.grad)).dataSync()[0]!;
-    const tolerance = TOLERANCE[name] ?? { value: 1e-4, gradient: 1e-3 };
+    const tolerance = agreement(name);
     if (!(dv < tolerance.value && dg < tolerance.gradient)) throw new Error(`${name}: hand-written and compiled disagree (value ${dv}, gradient ${dg})`);
   });
   // per-pixel tensors (a class axis of 1) count as large too
