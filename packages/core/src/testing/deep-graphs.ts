@@ -15,7 +15,7 @@ import type { Node } from '../ir/node.js';
  * it at every level has a gradient that is a sum of long products sharing their factors, which
  * `simplify` still factors in super-linear time (see docs/reliability.md, known limits).
  */
-export const CHAIN_STEPS: readonly ((e: Node) => Node)[] = [
+const CHAIN_STEPS: readonly ((e: Node) => Node)[] = [
   (e) => tanh(e),
   (e) => add(e, 0.25),
   (e) => neg(e),
