@@ -147,7 +147,7 @@ export function gradient(root: Node, wrt: Node | readonly Node[], options: Gradi
     const node = order[i]!;
     const parts = adjoints.get(node);
     if (!parts || !leadsToTarget.has(node)) continue;
-    const g = parts.length === 1 ? parts[0]! : add(...(parts as [Node, ...Node[]]));
+    const g = sumOf(parts);
     adjoints.set(node, [g]);
     const rules: readonly ArgRule[] = GRADIENT_RULES[node.op];
     node.args.forEach((arg, k) => {
@@ -161,10 +161,17 @@ export function gradient(root: Node, wrt: Node | readonly Node[], options: Gradi
   }
   const results = targets.map((t) => {
     const parts = adjoints.get(t);
-    const g = parts ? (parts.length === 1 ? parts[0]! : add(...(parts as [Node, ...Node[]]))) : zerosLike(t);
+    const g = parts ? sumOf(parts) : zerosLike(t);
     return options.simplify === false ? g : simplify(g);
   });
   return Array.isArray(wrt) ? results : results[0]!;
+}
+
+/** parts[0] + parts[1] + ..., a left fold like `add(...parts)` without spreading a long list into a call. */
+function sumOf(parts: readonly Node[]): Node {
+  let total = parts[0]!;
+  for (let i = 1; i < parts.length; i++) total = add(total, parts[i]!);
+  return total;
 }
 
 function zerosLike(node: Node): Node {

@@ -12,6 +12,7 @@ export {
 } from './evaluate.js';
 export { GRADIENT_RULES, type GradientOptions, gradient } from './gradient.js';
 export { type Attrs, type Node, ShapeError, leaves, makeNode, nodeCount, rewrite, topoSort } from './ir/node.js';
+export { postOrder } from './ir/post-order.js';
 export * from './ir/ops.js';
 export * from './ir/roles.js';
 export { BINARY_KERNELS, UNARY_KERNELS } from './ir/kernels.js';

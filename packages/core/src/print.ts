@@ -65,7 +65,9 @@ interface Printed {
 export interface PrintOptions {
   /**
    * Write each subexpression used more than once as a line `t1 = ...` before the result, so
-   * the text grows with the graph, not with the tree it unfolds to (derivatives share a lot).
+   * the text grows with the graph, not with the tree it unfolds to (derivatives share a lot);
+   * and each one nested more than 64 levels deep, so the text of a graph of any depth parses
+   * back (a single expression nested a few hundred levels deep is beyond the parser's stack).
    * `parse` reads the lines back as bindings. Default false: one expression.
    */
   readonly share?: boolean;
@@ -102,20 +104,41 @@ export function print(root: Node, options: PrintOptions = {}): string {
 
   const uses = new Map<Node, number>();
   for (const node of order) for (const a of new Set(node.args)) uses.set(a, (uses.get(a) ?? 0) + 1);
+  // how deeply the text of each node nests (named nodes nest 0), see SHARE_NESTING
+  const nesting = new Map<Node, number>();
+  const nestingOf = (node: Node): number =>
+    Math.max(0, ...node.args.map((a, i) => nesting.get(a)! + (continuesChain(node, i) ? 0 : 1)));
   // temporaries are named t1, t2, ... unless a leaf already has such a name
   let prefix = 't';
   while (order.some((n) => n.attrs.name !== undefined && new RegExp(`^${prefix}\\d+$`).test(n.attrs.name))) prefix = `_${prefix}`;
   const lines: string[] = [];
   for (const node of order) {
-    if (node === root || node.args.length === 0 || (uses.get(node) ?? 0) < 2) {
+    nesting.set(node, nestingOf(node));
+    if (node === root || node.args.length === 0 || ((uses.get(node) ?? 0) < 2 && nesting.get(node)! < SHARE_NESTING)) {
       show(node);
       continue;
     }
+    nesting.set(node, 0);
     const name = `${prefix}${lines.length + 1}`;
     lines.push(`${name} = ${show(node).text}`);
     memo.set(node, { text: name, level: 5 });
   }
   return [...lines, show(root).text].join('\n');
+}
+
+/**
+ * With `share`, a subexpression whose text would nest this deeply is written as a line of its
+ * own too: mathjs's parser recurses once per nesting level (a few hundred exp(...) or a - (b - ...)
+ * levels exhaust its stack), so shared text of any depth reads back. A left-associative chain
+ * (a + b - c + ..., a * b / c * ...) is a loop for it, not nesting.
+ */
+const SHARE_NESTING = 64;
+
+/** Whether argument i of node prints as the continuation of a left-associative chain (a + b) + c. */
+function continuesChain(node: Node, i: number): boolean {
+  const op = INFIX[node.op];
+  const arg = INFIX[node.args[i]!.op];
+  return i === 0 && op !== undefined && arg !== undefined && (op.level === 1 || op.level === 2) && arg.level === op.level;
 }
 
 function printNode(node: Node, show: (n: Node) => Printed): Printed {

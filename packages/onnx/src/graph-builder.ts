@@ -332,6 +332,8 @@ export class GraphBuilder {
   private readonly names = new Set<string>();
   /** Node names: a separate ONNX namespace, so a node and its only output can share a name. */
   private readonly nodeNames = new Set<string>();
+  /** firstFree: the suffix each search for a name ended at. */
+  private readonly searchedTo = new Map<string, number>();
   private readonly inputs: ReturnType<typeof valueInfo>[] = [];
   private readonly outputs: ReturnType<typeof valueInfo>[] = [];
   private readonly initializers: ReturnType<typeof tensorProto>[] = [];
@@ -353,10 +355,22 @@ export class GraphBuilder {
   /** `hint` if unused, else `hint_1`, `hint_2`, …; reserves the name. */
   uniqueName(hint: string): string {
     const base = hint.length > 0 ? hint : 'v';
-    let name = base;
-    for (let i = 1; this.names.has(name); i++) name = `${base}_${i}`;
+    const name = this.firstFree(`value:${base}`, base, (n) => this.names.has(n));
     this.names.add(name);
     return name;
+  }
+
+  /**
+   * `base` if free, else the first free `base_1`, `base_2`, ... Where the last search for the same
+   * key ended is remembered (names below it stay taken until a rename frees one, which forgets
+   * it), so n values named alike cost O(n), not O(n^2).
+   */
+  private firstFree(key: string, base: string, taken: (name: string) => boolean): string {
+    if (!taken(base)) return base;
+    let i = this.searchedTo.get(key) ?? 1;
+    while (taken(`${base}_${i}`)) i++;
+    this.searchedTo.set(key, i);
+    return `${base}_${i}`;
   }
 
   private claim(name: string, what: string): void {
@@ -423,9 +437,8 @@ export class GraphBuilder {
     const inputs = written?.inputs ?? given;
     const attrs = written?.attrs ?? attributes;
     const hint = options.name ?? opType;
-    let name = hint;
-    for (let i = 1; this.nodeNames.has(name) || (this.names.has(name) && typeof options.outputs !== 'object'); i++)
-      name = `${hint}_${i}`;
+    const namedOutputs = typeof options.outputs === 'object';
+    const name = this.firstFree(`node:${namedOutputs}:${hint}`, hint, (n) => this.nodeNames.has(n) || (this.names.has(n) && !namedOutputs));
     this.nodeNames.add(name);
     const wanted = options.outputs ?? 1;
     const outputs =
@@ -471,6 +484,7 @@ export class GraphBuilder {
     if (this.outputs.some((o) => o.name === from)) throw new Error(`cannot rename '${from}': it is already a graph output`);
     this.claim(to, 'renamed value');
     this.names.delete(from);
+    this.searchedTo.clear();
     const swap = (list: readonly string[]) => list.map((v) => (v === from ? to : v));
     this.nodes.forEach((n, i) => {
       n.input = swap(n.input as string[]);

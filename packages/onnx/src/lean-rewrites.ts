@@ -1,4 +1,4 @@
-import { BINARY_KERNELS, type Node, type Op, UNARY_KERNELS, broadcastLike, constant, makeNode, sameRoles, topoSort } from '@losskit/core';
+import { BINARY_KERNELS, type Node, type Op, UNARY_KERNELS, broadcastLike, constant, makeNode, postOrder, sameRoles, topoSort } from '@losskit/core';
 import { LOWERING_REWRITES, type Rewrite, type RewriteFacts, prepareForLowering } from './rewrites.js';
 
 /**
@@ -22,16 +22,26 @@ const constValue = (n: Node): number => n.attrs.value as number;
  * (the negation is taken off instead of being computed).
  */
 function negated(n: Node): Node | undefined {
+  // arguments first (postOrder), memoized: a long product never recurses, and each node is done once
+  for (const m of postOrder([n], negationArgs)) if (!negations.has(m)) negations.set(m, negatedFrom(m) ?? null);
+  return negations.get(n) ?? undefined;
+}
+const negations = new WeakMap<Node, Node | null>();
+const negationArgs = (n: Node): readonly Node[] =>
+  negations.has(n) ? [] : n.op === 'broadcastLike' ? n.args.slice(0, 1) : n.op === 'mul' ? n.args : [];
+/** One step of `negated`, its arguments' answers memoized: -y; a broadcast of a negation; a product with one (a first). */
+function negatedFrom(n: Node): Node | undefined {
+  const of = (m: Node) => negations.get(m) ?? undefined;
   if (n.op === 'neg') return n.args[0]!;
   if (n.op === 'broadcastLike') {
-    const inner = negated(n.args[0]!);
+    const inner = of(n.args[0]!);
     return inner && broadcastLike(inner, n.args[1]!);
   }
   if (n.op === 'mul') {
     const [a, b] = n.args as [Node, Node];
-    const na = negated(a);
+    const na = of(a);
     if (na) return makeNode('mul', [na, b]);
-    const nb = negated(b);
+    const nb = of(b);
     if (nb) return makeNode('mul', [a, nb]);
   }
   return undefined;

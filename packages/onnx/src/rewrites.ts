@@ -10,6 +10,7 @@ import {
   makeNode,
   mul,
   neg,
+  postOrder,
   rewrite,
   sameRoles,
   size,
@@ -42,18 +43,31 @@ const reduce = (op: 'sum' | 'mean', x: Node, roles: Roles): Node => makeNode(op,
  * stripped arguments, so -broadcastLike(1/n, ..) becomes the scalar -(1/n).
  */
 function unbroadcast(n: Node): Node {
-  if (n.op === 'broadcastLike') return unbroadcast(n.args[0]!);
-  if (n.args.length === 0 || n.op === 'sum' || n.op === 'mean' || n.op === 'softmax' || n.op === 'logSoftmax' || n.op === 'ema')
-    return n;
-  const args = n.args.map(unbroadcast);
-  return args.every((a, i) => a === n.args[i]) ? n : makeNode(n.op, args, n.attrs);
+  // arguments first (postOrder), memoized: a deep graph never recurses, and each node is done once
+  for (const m of postOrder([n], unbroadcastArgs))
+    if (!unbroadcasts.has(m)) {
+      const args = m.args.map((a) => unbroadcasts.get(a) ?? a);
+      const plain = keepsBroadcasts(m) ? m : m.op === 'broadcastLike' ? args[0]! : args.every((a, i) => a === m.args[i]) ? m : makeNode(m.op, args, m.attrs);
+      unbroadcasts.set(m, plain);
+    }
+  return unbroadcasts.get(n)!;
 }
+const unbroadcasts = new WeakMap<Node, Node>();
+/** Leaves and ops whose value is not elementwise in their arguments stay as they are. */
+const keepsBroadcasts = (n: Node): boolean =>
+  n.args.length === 0 || n.op === 'sum' || n.op === 'mean' || n.op === 'softmax' || n.op === 'logSoftmax' || n.op === 'ema';
+const unbroadcastArgs = (n: Node): readonly Node[] =>
+  unbroadcasts.has(n) || keepsBroadcasts(n) ? [] : n.op === 'broadcastLike' ? n.args.slice(0, 1) : n.args;
 
 /** Something n was broadcast like (a node spanning n's roles), if n holds a broadcast at its top. */
 function likeOf(n: Node): Node | undefined {
-  if (n.op === 'broadcastLike') return n.args[1];
-  if (n.args.length === 0 || n.op === 'sum' || n.op === 'mean') return undefined;
-  for (const a of n.args) if (sameRoles(a.roles, n.roles)) return likeOf(a);
+  // down the first argument spanning all of n's roles, to the broadcast
+  for (let m: Node | undefined = n; m !== undefined; ) {
+    if (m.op === 'broadcastLike') return m.args[1];
+    if (m.args.length === 0 || m.op === 'sum' || m.op === 'mean') return undefined;
+    const at: Node = m;
+    m = m.args.find((a) => sameRoles(a.roles, at.roles));
+  }
   return undefined;
 }
 
@@ -86,7 +100,9 @@ function scalarTimes(n: Node): ScalarProduct | undefined {
 
 /** The roles a value will physically span once lowered (a broadcast is left to ONNX broadcasting). */
 function physicalRoles(n: Node): Roles {
-  return n.op === 'broadcastLike' ? physicalRoles(n.args[0]!) : n.roles;
+  let m = n;
+  while (m.op === 'broadcastLike') m = m.args[0]!;
+  return m.roles;
 }
 const smaller = (a: Roles, b: Roles): boolean => includesRoles(b, a) && a.length < b.length;
 

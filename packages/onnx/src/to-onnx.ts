@@ -9,6 +9,7 @@ import {
   lowerState,
   print,
   sameRoles,
+  postOrder,
   simplify,
   topoSort,
 } from '@losskit/core';
@@ -436,8 +437,13 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
   const lower = (node: Node): Lowered => {
     const done = memo.get(node);
     if (done) return done;
-    const needed = loweredArgs(node);
-    const args = needed.map(lower);
+    // arguments first, in dependency order (the order the memoized recursion would emit them in),
+    // so each node finds its arguments lowered and a deep chain never recurses
+    for (const n of postOrder([node], (m) => (memo.has(m) ? [] : loweredArgs(m)))) if (!memo.has(n)) lowerOne(n);
+    return memo.get(node)!;
+  };
+  const lowerOne = (node: Node): void => {
+    const args = loweredArgs(node).map((a) => memo.get(a)!);
     const saved = current;
     current = node;
     const ctx: LoweringContext = {
@@ -479,7 +485,6 @@ export function toOnnx(source: Node | LossLike, options: ToOnnxOptions = {}): On
     const result = rule(ctx);
     current = saved;
     memo.set(node, result);
-    return result;
   };
 
   /** An int64 shape tensor for `roles` in the physical layout (for Expand). */

@@ -1,4 +1,4 @@
-import { type Node, topoSort } from '@losskit/core';
+import { type Node, postOrder, topoSort } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type AxisMap, type Layout, shapeFor } from './layout.js';
 import { FusedProgram } from './fusion/fused-program.js';
@@ -134,12 +134,13 @@ export class Program {
       stopGradient: (x) => binding.stopGradient(x),
       compare: (f, a, b) => binding.compare(f, a, b),
       value: (node) => {
-        let t = memo.get(node);
-        if (!t) {
-          t = this.table[node.op]!(node, ctx);
-          memo.set(node, t);
-        }
-        return t;
+        const found = memo.get(node);
+        if (found) return found;
+        // arguments first, in dependency order, so each lowering finds its arguments memoized and a
+        // deep chain never recurses through the lowerings
+        for (const n of postOrder([node], (m) => demandedArgs(m).filter((a) => !memo.has(a))))
+          if (!memo.has(n)) memo.set(n, this.table[n.op]!(n, ctx));
+        return memo.get(node)!;
       },
       condition: (node) => {
         let t = conditions.get(node);
@@ -178,6 +179,17 @@ export class Program {
     this.lastRun = { backend, path: 'per-op', fusedKernels: 0, reason };
     return this.roots.map((r) => ctx.value(r));
   }
+}
+
+/**
+ * The nodes a lowering reads through `ctx.value`: its arguments, except that a where reads its
+ * condition through `ctx.condition`, which reads a comparison's operands (not the comparison's
+ * 0/1 value) and any other condition's value.
+ */
+function demandedArgs(node: Node): readonly Node[] {
+  if (node.op !== 'where') return node.args;
+  const [condition, a, b] = node.args as [Node, Node, Node];
+  return [...(CONDITIONS[condition.op] ? condition.args : [condition]), a, b];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { postOrder } from './post-order.js';
 import { ARITY, type Op, isBinaryOp, isClassOp, isCompareOp, isReduceOp, isUnaryOp } from './ops.js';
 import {
   ALL_ROLES,
@@ -188,31 +189,10 @@ export function describe(node: Node): string {
  * ```
  */
 export function topoSort(roots: readonly Node[]): Node[] {
-  const order: Node[] = [];
-  const seen = new Set<Node>();
-  const stack: Array<[Node, number]> = roots.map((r) => [r, 0]);
-  stack.reverse();
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const [node, i] = top;
-    if (i === 0 && seen.has(node)) {
-      stack.pop();
-      continue;
-    }
-    if (i < node.args.length) {
-      top[1] = i + 1;
-      const arg = node.args[i]!;
-      if (!seen.has(arg)) stack.push([arg, 0]);
-    } else {
-      stack.pop();
-      if (!seen.has(node)) {
-        seen.add(node);
-        order.push(node);
-      }
-    }
-  }
-  return order;
+  return postOrder(roots, argsOf);
 }
+
+const argsOf = (node: Node): readonly Node[] => node.args;
 
 /**
  * Number of distinct nodes in the graph (shared subexpressions count once).

@@ -1,4 +1,4 @@
-import { type Roles, sameRoles, unionRoles } from '@losskit/core';
+import { type Roles, postOrder, sameRoles, unionRoles } from '@losskit/core';
 import type { FusedNode } from './graph.js';
 
 /**
@@ -27,18 +27,7 @@ export interface Cluster {
 const inlined = (n: FusedNode) => n.kind === 'literal' || n.kind === 'size';
 
 /** Dependency order of the fused graph (arguments before users). */
-function order(roots: readonly FusedNode[]): FusedNode[] {
-  const seen = new Set<FusedNode>();
-  const out: FusedNode[] = [];
-  const visit = (n: FusedNode) => {
-    if (seen.has(n)) return;
-    seen.add(n);
-    for (const a of n.args) visit(a);
-    out.push(n);
-  };
-  for (const r of roots) visit(r);
-  return out;
-}
+const order = (roots: readonly FusedNode[]): FusedNode[] => postOrder(roots, (n) => n.args);
 
 interface Placement {
   readonly roles: Roles;
@@ -166,17 +155,11 @@ export function recomputeElementwise(clusters: readonly Cluster[], roots: readon
       const j = members.findIndex((m, k) => k < i && m.has(n));
       if (n.kind !== 'map' || j < 0) continue;
       // n's chain inside cluster j, down to j's inputs and its sums and maxes over class
-      const chain = new Set<FusedNode>();
-      let stays = false;
-      const visit = (m: FusedNode) => {
-        // a reduction over pixels, read as partial results, is finished once per reading texel: too dear
-        if (m.kind === 'reduce' && !m.over!.every((r) => r === 'class')) stays = true;
-        if (chain.has(m) || !members[j]!.has(m) || clusters[j]!.classReductions.has(m)) return;
-        chain.add(m);
-        for (const a of m.args) visit(a);
-      };
-      visit(n);
-      if (stays) continue;
+      const inChain = (m: FusedNode) => members[j]!.has(m) && !clusters[j]!.classReductions.has(m);
+      const reached = postOrder([n], (m) => (inChain(m) ? m.args : []));
+      const chain = new Set(reached.filter(inChain));
+      // a reduction over pixels, read as partial results, is finished once per reading texel: too dear
+      if (reached.some((m) => m.kind === 'reduce' && !m.over!.every((r) => r === 'class'))) continue;
       for (const m of lists[j]!) if (chain.has(m) && !members[i]!.has(m)) added.push(m);
       for (const m of chain) members[i]!.add(m);
     }
@@ -209,49 +192,19 @@ export function splitNestedClassReductions(clusters: readonly Cluster[]): Cluste
     const inside = new Set(c.nodes);
     const isReduction = (n: FusedNode) => c.classReductions.has(n);
     /** The class reductions a node depends on inside the cluster, through per-pixel (class-free) maps. */
-    const reached = (n: FusedNode, out = new Set<FusedNode>(), seen = new Set<FusedNode>()): Set<FusedNode> => {
-      for (const a of n.args) {
-        if (!inside.has(a) || seen.has(a)) continue;
-        seen.add(a);
-        if (isReduction(a)) out.add(a);
-        else if (!a.roles.includes('class')) reached(a, out, seen);
-      }
-      return out;
-    };
-    const nested = c.nodes.filter(isReduction).some((r) => {
-      const below = new Set<FusedNode>();
-      const walk = (n: FusedNode) => {
-        for (const a of n.args)
-          if (inside.has(a) && !below.has(a)) {
-            below.add(a);
-            walk(a);
-          }
-      };
-      walk(r);
-      return [...below].some(isReduction);
-    });
+    const insideArgs = (n: FusedNode) => n.args.filter((a) => inside.has(a));
+    /** The nodes inside the cluster that n depends on (n itself excluded). */
+    const below = (n: FusedNode) => postOrder(insideArgs(n), insideArgs);
+    const reached = (n: FusedNode): FusedNode[] =>
+      postOrder(insideArgs(n), (a) => (isReduction(a) || a.roles.includes('class') ? [] : insideArgs(a))).filter(isReduction);
+    const nested = c.nodes.filter(isReduction).some((r) => below(r).some(isReduction));
     if (!nested) return [c];
     const stats = new Set<FusedNode>();
     for (const n of c.nodes) if (n.kind === 'map' && n.roles.includes('class')) for (const r of reached(n)) stats.add(r);
     // and what those need
-    for (const r of [...stats]) {
-      const walk = (n: FusedNode) => {
-        for (const a of n.args)
-          if (inside.has(a)) {
-            if (isReduction(a)) stats.add(a);
-            walk(a);
-          }
-      };
-      walk(r);
-    }
+    for (const r of [...stats]) for (const a of below(r)) if (isReduction(a)) stats.add(a);
     const need = (roots: readonly FusedNode[], stop: ReadonlySet<FusedNode>) => {
-      const keep = new Set<FusedNode>();
-      const visit = (n: FusedNode) => {
-        if (keep.has(n) || !inside.has(n)) return;
-        keep.add(n);
-        for (const a of n.args) if (!stop.has(a)) visit(a);
-      };
-      for (const r of roots) visit(r);
+      const keep = new Set(postOrder(roots, (n) => (inside.has(n) ? n.args.filter((a) => !stop.has(a)) : [])).filter((n) => inside.has(n)));
       return c.nodes.filter((n) => keep.has(n));
     };
     const part = (nodes: readonly FusedNode[], outputs: readonly FusedNode[]): Cluster => {

@@ -1,4 +1,4 @@
-import { BINARY_OPS, COMPARE_OPS, type Node, type Op, type Roles, UNARY_OPS, makeNode, minusRoles, unionRoles } from '@losskit/core';
+import { BINARY_OPS, COMPARE_OPS, type Node, type Op, type Roles, UNARY_OPS, makeNode, minusRoles, topoSort, unionRoles } from '@losskit/core';
 
 /**
  * The fusion planner's view of a core graph: every value with the roles along which it
@@ -143,5 +143,7 @@ export function toFusedGraph(roots: readonly Node[], fusible: (op: Op) => boolea
     }
     return f;
   };
+  // arguments first, so each conversion finds its arguments converted and a deep chain never recurses
+  for (const node of topoSort(roots)) get(node);
   return roots.map(get);
 }

@@ -1,3 +1,4 @@
+import { postOrder } from '@losskit/core';
 import type { Cluster } from '../clusters.js';
 import type { FusedNode } from '../graph.js';
 
@@ -119,24 +120,17 @@ export function linearize(call: GpuCall, d: Dialect, emit: Emit, options: Linear
   const isInThread = (n: FusedNode) => inside.has(n) && isClassReduction(n);
 
   // the nodes the wanted sinks need, and the level (class loop) of each
-  const needed = new Set<FusedNode>();
-  const need = (n: FusedNode) => {
-    if (needed.has(n) || n.kind === 'literal' || n.kind === 'size') return;
-    needed.add(n);
-    if (inside.has(n)) for (const a of n.args) need(a);
-  };
-  for (const s of wanted) need(call.sinks[s]!.kind === 'partials' ? call.sinks[s]!.node.args[0]! : call.sinks[s]!.node);
+  const isInlined = (n: FusedNode) => n.kind === 'literal' || n.kind === 'size';
+  const sinkStarts = wanted.map((s) => (call.sinks[s]!.kind === 'partials' ? call.sinks[s]!.node.args[0]! : call.sinks[s]!.node));
+  const needed = new Set(postOrder(sinkStarts, (n) => (!isInlined(n) && inside.has(n) ? n.args : [])).filter((n) => !isInlined(n)));
+  // the level of a node: one more than its arguments' at each sum or max over class of this thread
   const level = new Map<FusedNode, number>();
-  const levelOf = (n: FusedNode): number => {
-    if (!inside.has(n)) return 0;
-    let l = level.get(n);
-    if (l === undefined) {
+  const levelOf = (n: FusedNode): number => level.get(n) ?? 0;
+  for (const n of postOrder(c.nodes, (m) => m.args.filter((a) => inside.has(a))))
+    if (inside.has(n)) {
       const args = Math.max(0, ...n.args.map(levelOf));
-      l = isInThread(n) ? args + 1 : args;
-      level.set(n, l);
+      level.set(n, isInThread(n) ? args + 1 : args);
     }
-    return l;
-  };
   const order = [...c.inputs, ...c.nodes].filter((n) => needed.has(n));
   const top = Math.max(0, ...order.map(levelOf));
 
@@ -173,38 +167,43 @@ export function linearize(call: GpuCall, d: Dialect, emit: Emit, options: Linear
     return d.read(port, q, index, at);
   };
 
-  /** A per-pixel value (computed once per thread, memoized). */
+  /**
+   * A per-pixel value (computed once per thread, memoized). Its arguments are emitted first, in
+   * dependency order, so a deep chain never recurses.
+   */
   const pixel = (n: FusedNode): string => {
-    if (n.kind === 'literal' || n.kind === 'size') return constant(n);
-    let name = names.get(n);
-    if (name) return name;
-    name = `v${fresh++}`;
-    const expr = inputIndex.has(n) ? read(n, pixelCoords) : d.op(n, n.args.map(pixel));
-    lines.push(d.constFloat(name, expr));
-    names.set(n, name);
-    return name;
+    if (isInlined(n)) return constant(n);
+    const named = names.get(n);
+    if (named) return named;
+    for (const m of postOrder([n], (x) => (isInlined(x) || names.has(x) || inputIndex.has(x) ? [] : x.args))) {
+      if (isInlined(m) || names.has(m)) continue;
+      const name = `v${fresh++}`;
+      const expr = inputIndex.has(m) ? read(m, pixelCoords) : d.op(m, m.args.map(pixel));
+      lines.push(d.constFloat(name, expr));
+      names.set(m, name);
+    }
+    return names.get(n)!;
   };
   /** The per-pixel values a class-varying chain uses (emitted before its loop opens). */
-  const prepare = (n: FusedNode, seen = new Set<FusedNode>()) => {
-    if (seen.has(n) || n.kind === 'literal' || n.kind === 'size') return;
-    seen.add(n);
-    if (!varies(n) || isInThread(n)) {
-      if (!isInThread(n)) pixel(n);
-      return;
-    }
-    if (inside.has(n)) for (const a of n.args) prepare(a, seen);
+  const stopsChain = (n: FusedNode) => isInlined(n) || !varies(n) || isInThread(n);
+  const prepare = (n: FusedNode) => {
+    for (const m of postOrder([n], (x) => (stopsChain(x) || !inside.has(x) ? [] : x.args)))
+      if (!isInlined(m) && !varies(m) && !isInThread(m)) pixel(m);
   };
-  /** A value inside the current class loop (class-varying values recomputed per loop). */
+  /** A value inside the current class loop (class-varying values recomputed per loop), arguments first. */
   const inLoop = (n: FusedNode, body: string[], memo: Map<FusedNode, string>): string => {
-    if (n.kind === 'literal' || n.kind === 'size') return constant(n);
-    if (!varies(n) || isInThread(n)) return names.get(n) ?? pixel(n);
-    let name = memo.get(n);
-    if (name) return name;
-    name = `v${fresh++}`;
-    const expr = inputIndex.has(n) ? read(n, coords) : d.op(n, n.args.map((a) => inLoop(a, body, memo)));
-    body.push(d.constFloat(name, expr));
-    memo.set(n, name);
-    return name;
+    const done = (x: FusedNode) => stopsChain(x) || memo.has(x);
+    const value = (x: FusedNode): string =>
+      isInlined(x) ? constant(x) : !varies(x) || isInThread(x) ? (names.get(x) ?? pixel(x)) : memo.get(x)!;
+    for (const m of postOrder([n], (x) => (done(x) || inputIndex.has(x) ? [] : x.args))) {
+      if (stopsChain(m)) value(m);
+      if (done(m)) continue;
+      const name = `v${fresh++}`;
+      const expr = inputIndex.has(m) ? read(m, coords) : d.op(m, m.args.map(value));
+      body.push(d.constFloat(name, expr));
+      memo.set(m, name);
+    }
+    return value(n);
   };
   const sinkIndex = (s: number, at: readonly string[]) => indexOf(call.sinks[s]!.offset, call.sinks[s]!.strides, at);
   const keptIndex = (s: number, at: readonly string[]) => indexOf(0, call.sinks[s]!.strides, at);
