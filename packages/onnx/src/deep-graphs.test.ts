@@ -1,5 +1,5 @@
 import { type Node, input, mean } from '@losskit/core';
-import { type BackendUnderTest, type BackendRun, referenceBackend } from '@losskit/test-utils';
+import { type BackendUnderTest, deepGraphInputs, referenceBackend, worstRunError } from '@losskit/test-utils';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 // the core's deep and wide graphs (test-only, not exported from @losskit/core)
@@ -28,25 +28,9 @@ const onnxRuntimeCpu: BackendUnderTest = {
   },
 };
 
-const env = (seed: number) => ({
-  inputs: { x: { shape: [2, 3, 2, 2], data: Float64Array.from({ length: 24 }, (_, i) => Math.sin(seed + i) * 1.5) } },
-  params: {},
-});
-
-/** Largest |a - b| / (1 + |b|) over value and d/dx. */
-function worst(got: BackendRun, want: BackendRun): number {
-  let w = 0;
-  const at = (a: Float64Array, b: Float64Array) => {
-    for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
-  };
-  at(got.value, want.value);
-  if (want.gradients.x) at(got.gradients.x!, want.gradients.x);
-  return w;
-}
-
 async function agreement(loss: Node, seed: number, wrt = ['x']): Promise<number> {
-  const e = env(seed);
-  return worst(await onnxRuntimeCpu.run(loss, e, wrt), await referenceBackend.run(loss, e, wrt));
+  const e = deepGraphInputs(seed);
+  return worstRunError(await onnxRuntimeCpu.run(loss, e, wrt), await referenceBackend.run(loss, e, wrt));
 }
 
 describe('deep and wide graphs through toOnnx and onnxruntime-node', () => {

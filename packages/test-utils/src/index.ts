@@ -18,3 +18,4 @@ export { referenceBackend, roleSizes, stateValues } from './reference-backend.js
 export { type FixedCase, checkFixedCase, fixedCaseSuite } from './fixed-cases.js';
 export { numericEdgeCases } from './numeric-edge-cases.js';
 export { peerVectors } from './peer-vectors.js';
+export { deepGraphInputs, worstRunError } from './deep-graphs.js';

@@ -1,5 +1,5 @@
 import { type Node, input, mean } from '@losskit/core';
-import { type BackendRun, referenceBackend } from '@losskit/test-utils';
+import { deepGraphInputs, referenceBackend, worstRunError } from '@losskit/test-utils';
 import * as tf from '@tensorflow/tfjs';
 import * as fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,30 +18,14 @@ beforeAll(async () => {
 const LONG = 120_000;
 
 const x = input('x');
-const env = (seed: number) => {
-  const data = Float64Array.from({ length: 2 * 3 * 2 * 2 }, (_, i) => Math.sin(seed + i) * 1.5);
-  return { inputs: { x: { shape: [2, 3, 2, 2], data } }, params: {} };
-};
-
-/** Largest |a - b| / (1 + |b|): float32 against the float32-rounded float64 reference. */
-function worst(got: BackendRun, want: BackendRun): number {
-  let w = 0;
-  const at = (a: Float64Array, b: Float64Array) => {
-    for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
-  };
-  at(got.value, want.value);
-  if (want.gradients.x) at(got.gradients.x!, want.gradients.x);
-  return w;
-}
-
 const fused = tfjsBackend('fused NHWC', { layout: 'NHWC', gradient: 'symbolic', path: 'valueAndGrad' });
 const unfused = tfjsBackend('one kernel per op NCHW', { layout: 'NCHW', gradient: 'symbolic', path: 'valueAndGrad', fuse: false });
 const autodiff = tfjsBackend('tfjs autodiff', { layout: 'NHWC', gradient: 'autodiff', path: 'customGrad', fuse: false });
 
 async function agree(loss: Node, seed: number, backends = [fused, unfused], wrt = ['x']): Promise<number[]> {
-  const e = env(seed);
+  const e = deepGraphInputs(seed);
   const want = await referenceBackend.run(loss, e, wrt);
-  return Promise.all(backends.map(async (b) => worst(await b.run(loss, e, wrt), want)));
+  return Promise.all(backends.map(async (b) => worstRunError(await b.run(loss, e, wrt), want)));
 }
 
 describe('deep and wide graphs on the cpu backend, against the float64 reference', () => {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { errnoCode } from '../results/io-error.js';
+import { alive } from '../results/file-lock.js';
 
 /** Who coordinates a queue: stored as JSON under the sweep's `coordinator` key. */
 interface Holder {
@@ -21,15 +21,6 @@ const RENEW_MS = 5_000;
 const RENEW =
   "local v = redis.call('GET', KEYS[1]) if v == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) elseif not v then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) else return 0 end";
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoCode(error) === 'EPERM';
-  }
-};
 
 class CoordinatorBusy extends Error {
   override name = 'CoordinatorBusy';

@@ -31,7 +31,8 @@ const ageMs = (path: string): number => {
   }
 };
 
-const alive = (pid: number): boolean => {
+/** Whether a process of this host with that pid exists. */
+export const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
