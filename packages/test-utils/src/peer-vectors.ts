@@ -234,6 +234,40 @@ export function peerVectors(): FixedCase[] {
       data: { pred: data([1, 2, 1, 3], [0.7, 0.2, 0.6, 0.3, 0.8, 0.4].map(Math.log)), labels: data([1, 1, 3], [0, 1, 0]) },
       expected: [1 / 3],
     },
+    {
+      name: 'smp SoftCrossEntropyLoss, smooth 0.1, one pixel ignored',
+      source: `${SMP}:297`,
+      loss: s.SoftCrossEntropyLoss({ numClasses: 4, smoothFactor: 0.1, ignoreIndex: -100 }),
+      data: {
+        pred: data([4, 4, 1], [9, -9, -9, -9, -9, 9, -9, -9, -9, -9, 9, -9, -9, -9, -9, 9]),
+        labels: data([4, 1], [0, 1, -100, 3]),
+      },
+      expected: [1.0125],
+    },
+    {
+      name: 'smp SoftBCEWithLogitsLoss, smooth 0.1, one pixel ignored',
+      source: `${SMP}:310`,
+      loss: s.SoftBCEWithLogitsLoss({ smoothFactor: 0.1, ignoreIndex: -100 }),
+      data: { pred: data([1, 1, 1, 5], [-9, 9, 1, 9, -9]), target: data([1, 1, 1, 5], [0, 1, -100, 1, 0]) },
+      expected: [0.7201],
+    },
+    // smp's (1, 2, 4) tensors, pooled over every element, as [1, 1, 2, 4]
+    ...(
+      [
+        [[1, 1, 0, 0, 0, 0, 1, 1], [1, 1, 0, 0, 0, 0, 1, 1], 0, 323],
+        [[1, 1, 0, 0, 0, 0, 1, 1], [0, 0, 1, 1, 1, 1, 0, 0], 2, 330],
+        [[0, 1, 1, 0, 0, 1, 1, 0], [1, 1, 0, 0, 1, 1, 0, 0], 1, 336],
+        [[0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 0, 0, 1, 1, 0, 0], 1, 343],
+        [[0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1], 1.5, 350],
+        [[1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1], 0.5, 357],
+      ] as const
+    ).map(([pred, target, expected, line]) => ({
+      name: `smp MCCLoss, pred ${pred.join('')}, target ${target.join('')}`,
+      source: `${SMP}:${line}`,
+      loss: s.MCCLoss(),
+      data: { pred: data([1, 1, 2, 4], [...pred]), target: data([1, 1, 2, 4], [...target]) },
+      expected: [expected],
+    })),
     ...monaiVectors(),
     ...tfjsVectors(),
   ];
