@@ -109,7 +109,7 @@ export interface Evaluation {
  */
 export function evaluate(roots: Node | readonly Node[], env: Environment = {}): Evaluation {
   const list = Array.isArray(roots) ? (roots as readonly Node[]) : [roots as Node];
-  checkParamValues(paramChecks(list), env.params);
+  if (env.params !== undefined) checkParamValues(paramChecks(list), env.params); // a walk only when params are bound
   const { roots: lowered, slots } = lowerState(list);
   const nextNodes = slots.map((s) => s.next);
   const order = topoSort([...lowered, ...nextNodes]);
