@@ -64,7 +64,7 @@ describe('command line', () => {
     expect(error(['--model', 'fcn', '--image-size', '48'])).toBe('--image-size 48: FCN-8s needs a multiple of 32 (e.g. 64)');
     expect(error(['--model', 'resnet'])).toMatch(/'resnet' is not a model; expected unet, fcn/);
     expect(error(['--dataset', 'voc'])).toMatch(/--dataset voc needs --data-dir/);
-    expect(error(['--data-dir', '/x'])).toMatch(/synthetic dataset is generated/);
+    expect(error(['--data-dir', '/x'])).toMatch(/synthetic dataset is embedded/);
     expect(error(['--workers', '2', '--threads', '2'])).toMatch(/= 4 threads on 2 cores/);
     expect(error(['--lr', 'fast'])).toMatch(/--lr fast: expected a positive decimal number/);
     // strict decimals: no hex, no Infinity, no blanks

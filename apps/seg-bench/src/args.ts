@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BackendName, ModelKind } from './backends/training-backend.js';
-import { DATASETS, type DatasetName } from './datasets/registry.js';
+import { DATASETS, type DatasetName, EMBEDDED_DATASETS } from './datasets/registry.js';
 import { type RedisTarget, parseRedisUrl } from './queue/redis-url.js';
 import type { LossRef } from './run/run-spec.js';
 
@@ -154,7 +154,8 @@ Usage:
 Run options (defaults: the small preset, a few minutes on 2 cores):
   --backend onnx|tfjs       training backend (onnx: ONNX Runtime graphs; tfjs: TensorFlow.js cpu)  [onnx]
   --model unet|fcn[,..]     model(s)                                      [unet; --full: unet,fcn]
-  --dataset synthetic|voc|atr  data: embedded procedural scenes, Pascal VOC 2012, ATR   [synthetic]
+  --dataset synthetic|digits|voc|atr  data: embedded procedural scenes, embedded MNIST digit
+                            scenes, Pascal VOC 2012, ATR                        [synthetic]
   --data-dir PATH           dataset directory (voc, atr); see the README for the layouts
   --experiments LIST        paper experiments, ranges and lists: 1-27, 1,5,9-12        [1-27]
   --loss FORMULA            a custom loss (repeatable), e.g. "CE + A*L1*exp((1-A)*L2)"; names:
@@ -412,11 +413,11 @@ export function parseCommandLine(argv: readonly string[], cores = availableParal
   const preset = PRESETS[oneOf('preset', values.preset ?? (values.full ? 'full' : undefined), ['small', 'full', 'power'] as const, 'small')];
   const backend = oneOf('backend', values.backend, ['onnx', 'tfjs'] as const, 'onnx');
   const dataset = oneOf('dataset', values.dataset, Object.keys(DATASETS) as DatasetName[], 'synthetic');
-  if (dataset !== 'synthetic' && values['data-dir'] === undefined) {
+  if (!EMBEDDED_DATASETS.has(dataset) && values['data-dir'] === undefined) {
     throw new UsageError(`--dataset ${dataset} needs --data-dir <directory> (the README lists the expected layout)`);
   }
-  if (dataset === 'synthetic' && values['data-dir'] !== undefined) {
-    throw new UsageError('--data-dir is for --dataset voc or atr; the synthetic dataset is generated, not read');
+  if (EMBEDDED_DATASETS.has(dataset) && values['data-dir'] !== undefined) {
+    throw new UsageError(`--data-dir is for --dataset voc or atr; the ${dataset} dataset is embedded, not read`);
   }
   const losses: LossChoice[] = [];
   const customs = [...(values.loss ?? []), ...(values['loss-module'] ?? [])];

@@ -1,7 +1,7 @@
 import { type Job, WaitingError, Worker } from 'bullmq';
 import type { WorkerCommand } from '../args.js';
 import type { SegmentationDataset } from '../datasets/dataset.js';
-import { loadDataset } from '../datasets/registry.js';
+import { EMBEDDED_DATASETS, loadDataset } from '../datasets/registry.js';
 import { lossSourceOf } from '../losses.js';
 import { ChildRunner, RunFailed } from '../run/child-runner.js';
 import type { ProgressStream } from '../run/progress.js';
@@ -48,7 +48,7 @@ export async function runWorker(command: WorkerCommand, log: ProgressStream): Pr
     const key = JSON.stringify([settings.dataset, settings.imageSize, settings.trainImages, settings.valImages, settings.skipBad, settings.dataSeed]);
     const known = datasets.get(key);
     if (known) return known;
-    const dataDir = settings.dataset === 'synthetic' ? undefined : (command.dataDir ?? settings.dataDir);
+    const dataDir = EMBEDDED_DATASETS.has(settings.dataset) ? undefined : (command.dataDir ?? settings.dataDir);
     const dataset = loadDataset(settings.dataset, { ...settings, dataDir });
     if (dataset.train.length !== settings.trainImages || dataset.val.length !== settings.valImages) {
       throw new Error(
